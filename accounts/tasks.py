@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from .models import Firm
+
+
+@shared_task
+def firms_count() -> int:
+    """How many firms the worker's database holds; shows a worker reaches the same database."""
+    return Firm.objects.count()

@@ -1,0 +1,3 @@
+app_name = "pooling_api"
+
+urlpatterns: list = []

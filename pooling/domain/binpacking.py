@@ -1,0 +1,367 @@
+"""One-dimensional bin packing: integer item sizes into bins of one integer capacity.
+
+Pure Python, deterministic. `pack` returns bins as lists of item indices and works in
+stages, stopping as soon as it meets the lower bound (the larger of ceil(sum / C) and
+the Martello-Toth L2 bound):
+
+1. First-fit decreasing.
+2. Minimum bin slack with the largest item fixed (Fleszar & Hindi's MBS'): bins are
+   built one at a time; each takes the largest remaining item and the subset of the
+   other remaining items that fills the leftover space most closely (branch and bound
+   over distinct sizes, stopping at an exact fill).
+3. Bin completion (Korf) towards a target of one bin fewer than the best packing so far:
+   a depth-first search that fills one bin per level with its largest remaining item
+   plus a maximal completion (no remaining item would still fit), least slack first.
+   The total slack a packing into m bins may waste is m * C - sum, so every branch whose
+   slack exceeds it is cut. Fully explored dead ends are remembered by the multiset of
+   remaining items. Restarts with growing node budgets and a fixed-seed shuffle among
+   completions of equal slack keep it from stalling in one corner of the tree.
+
+The search spends at most `time_limit` seconds beyond the two constructive stages. Any
+result it returns is a valid packing; when the lower bound is reached within the limit
+the result is the same on every run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Instance",
+    "first_fit_decreasing",
+    "l2_bound",
+    "lower_bound",
+    "pack",
+    "read_bpplib",
+    "validate_packing",
+]
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    capacity: int
+    sizes: tuple[int, ...]
+
+
+def _parse_int(token: str, what: str) -> int:
+    try:
+        return int(token)
+    except ValueError:
+        raise ValueError(f"{what} must be an integer, got {token!r}.") from None
+
+
+def read_bpplib(text: str, name: str = "") -> Instance:
+    """Parse the BPPLIB text format: n, then the capacity, then n item sizes, one a line."""
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) < 2:
+        raise ValueError("BPPLIB text needs the item count and the capacity on its first lines.")
+    count = _parse_int(lines[0], "Line 1 (the item count)")
+    capacity = _parse_int(lines[1], "Line 2 (the capacity)")
+    if count < 0:
+        raise ValueError(f"The item count cannot be negative, got {count}.")
+    if capacity <= 0:
+        raise ValueError(f"The capacity must be positive, got {capacity}.")
+    body = lines[2:]
+    if len(body) != count:
+        raise ValueError(f"The header announces {count} items but {len(body)} sizes follow.")
+    sizes: list[int] = []
+    for number, token in enumerate(body, start=3):
+        size = _parse_int(token, f"Line {number} (an item size)")
+        if size < 0:
+            raise ValueError(f"Line {number}: item size {size} is negative.")
+        if size > capacity:
+            raise ValueError(f"Line {number}: item size {size} exceeds the capacity {capacity}.")
+        sizes.append(size)
+    return Instance(name=name, capacity=capacity, sizes=tuple(sizes))
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def lower_bound(instance: Instance) -> int:
+    """The continuous bound ceil(sum of sizes / capacity)."""
+    return _ceil_div(sum(instance.sizes), instance.capacity)
+
+
+def l2_bound(sizes: Sequence[int], capacity: int) -> int:
+    """Martello and Toth's L2 bound; never below ceil(sum / capacity)."""
+    _check(sizes, capacity)
+    positive = [s for s in sizes if s > 0]
+    best = _ceil_div(sum(positive), capacity)
+    thresholds = {0} | {s for s in positive if 2 * s <= capacity}
+    for k in thresholds:
+        big = [s for s in positive if s > capacity - k]
+        mid = [s for s in positive if capacity - k >= s and 2 * s > capacity]
+        small_sum = sum(s for s in positive if 2 * s <= capacity and s >= k)
+        free_in_mid = len(mid) * capacity - sum(mid)
+        extra = max(0, _ceil_div(small_sum - free_in_mid, capacity))
+        best = max(best, len(big) + len(mid) + extra)
+    return best
+
+
+def _check(sizes: Sequence[int], capacity: int) -> None:
+    if capacity <= 0:
+        raise ValueError(f"The capacity must be positive, got {capacity}.")
+    for i, s in enumerate(sizes):
+        if s < 0:
+            raise ValueError(f"Item {i} has a negative size ({s}).")
+        if s > capacity:
+            raise ValueError(f"Item {i} (size {s}) exceeds the capacity {capacity}.")
+
+
+def validate_packing(bins: Sequence[Sequence[int]], sizes: Sequence[int], capacity: int) -> None:
+    """Raise ValueError unless `bins` uses every item exactly once within capacity."""
+    seen = [0] * len(sizes)
+    for b, content in enumerate(bins):
+        if not content:
+            raise ValueError(f"Bin {b} is empty.")
+        load = 0
+        for i in content:
+            if not 0 <= i < len(sizes):
+                raise ValueError(f"Bin {b} holds an unknown item {i}.")
+            seen[i] += 1
+            load += sizes[i]
+        if load > capacity:
+            raise ValueError(f"Bin {b} is loaded to {load}, above the capacity {capacity}.")
+    for i, times in enumerate(seen):
+        if times != 1:
+            raise ValueError(f"Item {i} is packed {times} times.")
+
+
+def first_fit_decreasing(sizes: Sequence[int], capacity: int) -> list[list[int]]:
+    _check(sizes, capacity)
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    bins: list[list[int]] = []
+    free: list[int] = []
+    for i in order:
+        s = sizes[i]
+        for b, room in enumerate(free):
+            if s <= room:
+                bins[b].append(i)
+                free[b] = room - s
+                break
+        else:
+            bins.append([i])
+            free.append(capacity - s)
+    return bins
+
+
+# Internally the items are a multiset: distinct positive sizes in decreasing order
+# (`vals`) with how many items of each remain (`cnt`). A bin is a list of
+# (distinct-size index, count) pairs.
+_Bin = list[tuple[int, int]]
+
+
+def _suffix_sums(vals: Sequence[int], cnt: Sequence[int], start: int) -> list[int]:
+    suffix = [0] * (len(vals) + 1)
+    for j in range(len(vals) - 1, start - 1, -1):
+        suffix[j] = suffix[j + 1] + vals[j] * cnt[j]
+    return suffix
+
+
+def _best_fill(vals: Sequence[int], cnt: Sequence[int], space: int, node_cap: int) -> _Bin:
+    """The subset of the remaining items whose sum is closest to `space` from below."""
+    n = len(vals)
+    suffix = _suffix_sums(vals, cnt, 0)
+    best_sum = -1
+    best: _Bin = []
+    chosen: _Bin = []
+    nodes = 0
+
+    def rec(j: int, s: int) -> bool:
+        nonlocal best_sum, best, nodes
+        nodes += 1
+        if s > best_sum:
+            best_sum, best = s, list(chosen)
+            if s == space:
+                return True
+        if j == n or s + suffix[j] <= best_sum or nodes > node_cap:
+            return False
+        v = vals[j]
+        kmax = min(cnt[j], (space - s) // v)
+        for k in range(kmax, -1, -1):
+            if k:
+                chosen.append((j, k))
+            done = rec(j + 1, s + k * v)
+            if k:
+                chosen.pop()
+            if done:
+                return True
+        return False
+
+    rec(0, 0)
+    return best
+
+
+def _mbs_prime(vals: Sequence[int], counts: Sequence[int], capacity: int) -> list[_Bin]:
+    cnt = list(counts)
+    bins: list[_Bin] = []
+    first = 0
+    while True:
+        while first < len(vals) and cnt[first] == 0:
+            first += 1
+        if first == len(vals):
+            return bins
+        cnt[first] -= 1
+        fill = _best_fill(vals, cnt, capacity - vals[first], node_cap=20_000)
+        for j, k in fill:
+            cnt[j] -= k
+        bins.append([(first, 1), *fill])
+
+
+def _overflow(load: int, capacity: int) -> int:
+    return load - capacity if load > capacity else 0
+
+
+def _drop_one_bin(
+    sizes: Sequence[int],
+    capacity: int,
+    packing: Sequence[Sequence[int]],
+    deadline: float,
+    rng: random.Random,
+) -> list[list[int]] | None:
+    """Try to repack a packing into one bin fewer; None if not found before `deadline`.
+
+    The least-filled bin is emptied into the others, lightest bin first, which may load
+    some bins above capacity. A tabu search then moves one item to another bin or swaps
+    two items between bins, always among moves that touch an overloaded bin, choosing the
+    one that most reduces the total overload (ties broken by a seeded draw), until no bin
+    is overloaded. An item that leaves a bin may not return to it for a few iterations
+    unless that reaches a new best.
+    """
+    loads = [sum(sizes[i] for i in b) for b in packing]
+    weakest = min(range(len(packing)), key=lambda b: (loads[b], b))
+    bins = [list(b) for k, b in enumerate(packing) if k != weakest]
+    loads = [ld for k, ld in enumerate(loads) if k != weakest]
+    if not bins:
+        return None
+    for item in sorted(packing[weakest], key=lambda i: (-sizes[i], i)):
+        b = min(range(len(bins)), key=lambda k: (loads[k], k))
+        bins[b].append(item)
+        loads[b] += sizes[item]
+    total = sum(_overflow(ld, capacity) for ld in loads)
+    best = total
+    tabu: dict[tuple[int, int], int] = {}
+    iteration = 0
+    nbins = len(bins)
+    while total > 0:
+        iteration += 1
+        if iteration & 15 == 0 and time.perf_counter() > deadline:
+            return None
+        move: tuple[int, int, int, int] | None = None  # (from bin, item, to bin, item or -1)
+        move_delta = 0
+        ties = 0
+        for a in range(nbins):
+            la = loads[a]
+            if la <= capacity:
+                continue
+            over_a = la - capacity
+            for i in bins[a]:
+                si = sizes[i]
+                for b in range(nbins):
+                    if b == a:
+                        continue
+                    lb = loads[b]
+                    base = over_a + _overflow(lb, capacity)
+                    allowed = tabu.get((i, b), 0) <= iteration
+                    # Shift i from a to b.
+                    delta = _overflow(la - si, capacity) + _overflow(lb + si, capacity) - base
+                    if allowed or total + delta < best:
+                        if move is None or delta < move_delta:
+                            move, move_delta, ties = (a, i, b, -1), delta, 1
+                        elif delta == move_delta:
+                            ties += 1
+                            if rng.randrange(ties) == 0:
+                                move = (a, i, b, -1)
+                    # Swap i (in a) with j (in b).
+                    for j in bins[b]:
+                        sj = sizes[j]
+                        if sj == si:
+                            continue
+                        delta = (
+                            _overflow(la - si + sj, capacity)
+                            + _overflow(lb - sj + si, capacity)
+                            - base
+                        )
+                        if not (
+                            (allowed and tabu.get((j, a), 0) <= iteration)
+                            or total + delta < best
+                        ):
+                            continue
+                        if move is None or delta < move_delta:
+                            move, move_delta, ties = (a, i, b, j), delta, 1
+                        elif delta == move_delta:
+                            ties += 1
+                            if rng.randrange(ties) == 0:
+                                move = (a, i, b, j)
+        if move is None:
+            return None
+        a, i, b, j = move
+        tenure = 3 + rng.randrange(10)
+        bins[a].remove(i)
+        bins[b].append(i)
+        loads[a] -= sizes[i]
+        loads[b] += sizes[i]
+        tabu[(i, a)] = iteration + tenure
+        if j >= 0:
+            bins[b].remove(j)
+            bins[a].append(j)
+            loads[b] -= sizes[j]
+            loads[a] += sizes[j]
+            tabu[(j, b)] = iteration + tenure
+        total += move_delta
+        best = min(best, total)
+    return [b for b in bins if b]
+
+
+def pack(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.0) -> list[list[int]]:
+    """Pack items into as few bins of `capacity` as the search finds within `time_limit`.
+
+    Returns bins as lists of item indices (each index exactly once, no bin over capacity).
+    """
+    _check(sizes, capacity)
+    start = time.perf_counter()
+    if not sizes:
+        return []
+    best = first_fit_decreasing(sizes, capacity)
+    target = max(1, l2_bound(sizes, capacity))
+    if len(best) <= target:
+        return best
+
+    vals = sorted({s for s in sizes if s > 0}, reverse=True)
+    position = {v: j for j, v in enumerate(vals)}
+    counts = [0] * len(vals)
+    for s in sizes:
+        if s > 0:
+            counts[position[s]] += 1
+
+    def to_indices(multibins: list[_Bin]) -> list[list[int]]:
+        pools: list[list[int]] = [[] for _ in vals]
+        zeros: list[int] = []
+        for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i), reverse=True):
+            if sizes[i] > 0:
+                pools[position[sizes[i]]].append(i)
+            else:
+                zeros.append(i)
+        result = [[pools[j].pop() for j, k in b for _ in range(k)] for b in multibins]
+        if zeros:
+            result[0].extend(sorted(zeros))
+        return result
+
+    mbs = _mbs_prime(vals, counts, capacity)
+    if len(mbs) < len(best):
+        best = to_indices(mbs)
+    deadline = start + time_limit
+    rng = random.Random(len(sizes) * 7919 + capacity)  # noqa: S311 - search diversification
+    while len(best) > target and time.perf_counter() < deadline:
+        found = _drop_one_bin(sizes, capacity, best, deadline, rng)
+        if found is None:
+            break
+        best = found
+    return best

@@ -1,0 +1,775 @@
+"""Logistics pools: consolidate shipping demands that share a lane, a mode family and a date.
+
+Pure Python. `match_logistics` groups demands into proposed consolidations:
+
+* Lane: members share origin and destination. A rate card whose destination is a
+  two-letter country serves every UN/LOCODE of that country; for each demand an
+  exact-lane card is preferred over a country card, then the card that prices
+  the demand cheapest alone (ties: card id).
+* Mode family: sea LCL and FCL pool together; air, express, road and rail each
+  pool only with themselves.
+* Cargo: general, magnetic, powders, liquids and lithium batteries may mix when
+  the card accepts each; any other class (e.g. "other_dg") only travels with the
+  same class and UN class.
+* Date: one ship date inside every member's window, with consolidation and
+  transit counted: ready_from + consolidation_days <= ship date,
+  ship date + transit_days <= deliver_by, ship date >= today, and the card is
+  valid on it. When the partner has offered capacity for the lane and mode, the
+  ship date is one of its departures (cutoff not passed) and the pool's total
+  weight and volume stay within what is left of it.
+* Ship dates are chosen by interval stabbing: the date that covers the most
+  open demands (ties: earliest); members are the covering demands with the
+  earliest deadlines, up to `max_members`.
+* Price: every price comes from the tariff engine. Weight-rated modes ship as
+  one consignment (`price_consignment` on the totals, so weight breaks apply).
+  Sea pools are packed into the card's containers plus LCL by `plan_sea`, which
+  prices candidate plans with `price_sea_plan`. Each member's standalone cost
+  is `price` for its own load on the same card.
+* A pool is proposed only when it has at least two members and its total is
+  below the sum of their standalone costs. The pooled total is split in
+  proportion to standalone costs with the largest-remainder method, so no
+  member's share exceeds its standalone cost.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pooling.domain import packing
+from pooling.domain.money import largest_remainder
+from pooling.domain.proposals import (
+    MatchResult,
+    MemberProposal,
+    PoolProposal,
+    Unplaced,
+    dec_str,
+    fmt_money,
+    signature,
+)
+from pooling.domain.tariff import (
+    Quote,
+    RateCard,
+    TariffError,
+    price,
+    price_consignment,
+    price_sea_plan,
+)
+from pooling.domain.units import Mode, chargeable_weight, mode_family, revenue_tons
+
+KIND = "logistics"
+ZERO = Decimal(0)
+MIXABLE_CLASSES = frozenset({"general", "magnetic", "powders", "liquids", "lithium_batteries"})
+_FAMILY_LABEL = {
+    "sea": "sea",
+    "air": "air",
+    "express": "express",
+    "road": "road",
+    "rail": "rail",
+}
+
+
+@dataclass(frozen=True)
+class DemandIn:
+    """A firm's shipping need on one lane within a ready/deliver-by window."""
+
+    id: int
+    firm_id: int
+    origin: str
+    destination: str
+    mode: Mode
+    cargo_class: str
+    un_class: str
+    gross_kg: Decimal
+    volume_cbm: Decimal
+    splittable: bool
+    ready_from: date
+    deliver_by: date
+
+
+@dataclass(frozen=True)
+class LaneCard:
+    """A partner's rate card and the dates it is valid (valid_to None: open-ended)."""
+
+    card: RateCard
+    partner_id: int
+    valid_from: date
+    valid_to: date | None
+
+
+@dataclass(frozen=True)
+class CapacityIn:
+    """Capacity a partner offers on one departure (kg/cbm None: not limited)."""
+
+    id: int
+    partner_id: int
+    rate_card_id: int | str | None
+    origin: str
+    destination: str
+    mode: Mode
+    departure: date
+    cutoff: date
+    kg: Decimal | None
+    cbm: Decimal | None
+    equipment: Mapping[str, int]
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def _lane(demand: DemandIn) -> str:
+    return f"{demand.origin}\u2192{demand.destination}"
+
+
+def _mixing_key(cargo_class: str, un_class: str) -> tuple[str, str]:
+    """Demands with equal keys may share a pool (the card must still accept each)."""
+    if cargo_class in MIXABLE_CLASSES:
+        return ("mix", "")
+    return (cargo_class, un_class)
+
+
+def _card_key(lane: LaneCard) -> tuple[str, str]:
+    return (str(lane.card.id), f"{lane.card.version:09d}")
+
+
+def _demand_key(demand: DemandIn) -> int:
+    return demand.id
+
+
+class _Quotes:
+    """Standalone and pooled quotes, cached by card, mode, kg and cbm."""
+
+    def __init__(self) -> None:
+        self._standalone: dict[tuple[str, int, str, Decimal, Decimal], Quote | TariffError] = {}
+
+    def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Quote:
+        key = (str(card.id), card.version, str(card.mode), gross_kg, volume_cbm)
+        hit = self._standalone.get(key)
+        if hit is None:
+            try:
+                hit = price(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
+            except TariffError as exc:
+                hit = exc
+            self._standalone[key] = hit
+        if isinstance(hit, TariffError):
+            raise hit
+        return hit
+
+
+@dataclass
+class _Candidate:
+    """A demand with the card chosen for it and its feasible ship window."""
+
+    demand: DemandIn
+    lane: LaneCard
+    first: date
+    last: date
+    standalone: Quote | None = None
+
+
+@dataclass
+class _Offer:
+    departure: date
+    kg: Decimal | None
+    cbm: Decimal | None
+    ids: list[int] = field(default_factory=list)
+
+
+def _window(
+    demand: DemandIn, lane: LaneCard, today: date, consolidation_days: int
+) -> tuple[date, date, str | None]:
+    """The feasible ship dates of a demand on a card, or a reason there are none."""
+    card = lane.card
+    ready = demand.ready_from + timedelta(days=consolidation_days)
+    latest = demand.deliver_by - timedelta(days=card.transit_days)
+    if ready > latest:
+        return ready, latest, (
+            f"window too short: ready {demand.ready_from.isoformat()}, deliver by "
+            f"{demand.deliver_by.isoformat()}, transit {card.transit_days} days "
+            f"(plus {consolidation_days} days to consolidate)"
+        )
+    if latest < today:
+        return ready, latest, (
+            f"too late to ship: the latest ship date {latest.isoformat()} "
+            f"(deliver by {demand.deliver_by.isoformat()}, transit {card.transit_days} days) "
+            f"is before today {today.isoformat()}"
+        )
+    first = max(ready, today, lane.valid_from)
+    last = latest if lane.valid_to is None else min(latest, lane.valid_to)
+    if first > last:
+        until = lane.valid_to.isoformat() if lane.valid_to is not None else "open-ended"
+        return first, last, (
+            f"rate card {card.id} v{card.version} is valid {lane.valid_from.isoformat()} to "
+            f"{until}, outside the ship window {max(ready, today).isoformat()} to "
+            f"{latest.isoformat()}"
+        )
+    return first, last, None
+
+
+def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:
+    """Why a sea demand cannot be shipped at all on this card, or None."""
+    if mode_family(card.mode) != "sea" or demand.splittable or card.lcl_rate_per_wm is not None:
+        return None
+    if not card.equipment:
+        return f"rate card {card.id} v{card.version} offers neither containers nor LCL"
+    payload = max(e.payload_kg for e in card.equipment)
+    if demand.gross_kg > payload:
+        return (
+            f"heavier than any container's payload ({payload:,} kg) and the rate card has "
+            f"no LCL rate"
+        )
+    space = max(e.usable_cbm for e in card.equipment)
+    if demand.volume_cbm > space:
+        return (
+            f"larger than any container's usable space ({space:,} CBM) and the rate card "
+            f"has no LCL rate"
+        )
+    return None
+
+
+class _CardIndex:
+    """Rate cards by origin, destination (LOCODE or country) and mode family."""
+
+    def __init__(self, cards: Iterable[LaneCard]) -> None:
+        self._by: dict[tuple[str, str, str], list[LaneCard]] = defaultdict(list)
+        for lane in sorted(cards, key=lambda c: (_card_key(c), c.partner_id, c.valid_from)):
+            card = lane.card
+            self._by[(card.origin, card.destination, mode_family(card.mode))].append(lane)
+
+    def for_demand(self, demand: DemandIn) -> tuple[list[LaneCard], list[LaneCard]]:
+        family = mode_family(demand.mode)
+        exact = self._by.get((demand.origin, demand.destination, family), [])
+        country = self._by.get((demand.origin, demand.destination[:2], family), [])
+        return exact, country
+
+
+def _choose(
+    demand: DemandIn,
+    index: _CardIndex,
+    quotes: _Quotes,
+    today: date,
+    consolidation_days: int,
+) -> tuple[_Candidate | None, str]:
+    """The card a demand pools on (exact lane first, then cheapest), or a reason."""
+    exact, country = index.for_demand(demand)
+    if not exact and not country:
+        return None, (
+            f"no rate card for {_lane(demand)} by {_FAMILY_LABEL[mode_family(demand.mode)]}"
+        )
+    first_reason = ""
+    for tier in (exact, country):
+        fits: list[_Candidate] = []
+        for lane in tier:
+            card = lane.card
+            why: str | None = None
+            if not card.accepts(demand.cargo_class):
+                why = (
+                    f"cargo class {demand.cargo_class} is not accepted by rate card "
+                    f"{card.id} v{card.version} on {_lane(demand)}"
+                )
+            else:
+                why = _too_heavy(demand, card)
+            if why is None:
+                lo, hi, why = _window(demand, lane, today, consolidation_days)
+            if why is not None:
+                first_reason = first_reason or why
+                continue
+            fits.append(_Candidate(demand, lane, lo, hi))
+        if len(fits) == 1:
+            return fits[0], ""
+        if fits:
+            best: tuple[Decimal, tuple[str, str], _Candidate] | None = None
+            for cand in fits:
+                try:
+                    quote = quotes.standalone(cand.lane.card, demand.gross_kg, demand.volume_cbm)
+                except TariffError as exc:
+                    first_reason = first_reason or str(exc)
+                    continue
+                cand.standalone = quote
+                key = (quote.total, _card_key(cand.lane), cand)
+                if best is None or key[:2] < best[:2]:
+                    best = key
+            if best is not None:
+                return best[2], ""
+    return None, first_reason
+
+
+# ------------------------------------------------------------------- stabbing
+
+
+class _Stabber:
+    """Open intervals [first, last]; counts how many cover a date via bisection."""
+
+    def __init__(self, items: Sequence[_Candidate]) -> None:
+        self.items = list(items)
+        self.starts = sorted(c.first for c in self.items)
+        self.ends = sorted(c.last for c in self.items)
+
+    def count(self, day: date) -> int:
+        return bisect.bisect_right(self.starts, day) - bisect.bisect_left(self.ends, day)
+
+    def best(self, dates: Iterable[date]) -> tuple[date | None, int]:
+        best_day: date | None = None
+        best_n = 0
+        for day in sorted(set(dates)):
+            n = self.count(day)
+            if n > best_n:
+                best_day, best_n = day, n
+        return best_day, best_n
+
+
+# -------------------------------------------------------------------- pricing
+
+
+@dataclass
+class _Priced:
+    total: Decimal
+    quote: Quote
+    plan: dict[str, object]
+
+
+def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
+    gross = sum((c.demand.gross_kg for c in members), ZERO)
+    cbm = sum((c.demand.volume_cbm for c in members), ZERO)
+    quote = price_consignment(card, gross_kg=gross, volume_cbm=cbm)
+    freight = [
+        {
+            "code": line.charge_code,
+            "description": line.description,
+            "quantity": dec_str(line.quantity),
+            "unit_price": dec_str(line.unit_price),
+            "amount": dec_str(line.amount),
+        }
+        for line in quote.freight_lines()
+    ]
+    applied = quote.freight_lines()[0] if quote.freight_lines() else None
+    plan: dict[str, object] = {
+        "type": "consignment",
+        "total_gross_kg": dec_str(gross),
+        "total_volume_cbm": dec_str(cbm),
+        "total_chargeable_kg": dec_str(quote.chargeable_kg),
+        "break_applied": applied.description if applied is not None else "",
+        "charged_kg": dec_str(applied.quantity) if applied is not None else "0",
+        "rate_per_kg": dec_str(applied.unit_price) if applied is not None else "0",
+        "freight_lines": freight,
+        "note": quote.note,
+        "members": [
+            {
+                "need_id": c.demand.id,
+                "gross_kg": dec_str(c.demand.gross_kg),
+                "volume_cbm": dec_str(c.demand.volume_cbm),
+                "chargeable_kg": dec_str(
+                    chargeable_weight(
+                        card.mode, c.demand.gross_kg, c.demand.volume_cbm, card.kg_per_cbm
+                    )
+                ),
+            }
+            for c in members
+        ],
+    }
+    return _Priced(quote.total, quote, plan)
+
+
+def _price_sea(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
+    loads = [
+        packing.Load(
+            id=c.demand.id,
+            volume_cbm=c.demand.volume_cbm,
+            gross_kg=c.demand.gross_kg,
+            splittable=c.demand.splittable,
+        )
+        for c in members
+    ]
+    types = [
+        packing.ContainerType(
+            code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
+        )
+        for e in card.equipment
+    ]
+
+    def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        return price_sea_plan(
+            card, containers=list(codes), lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm
+        ).total
+
+    def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        if lcl_kg <= 0 and lcl_cbm <= 0:
+            return ZERO
+        return price_sea_plan(
+            card, containers=[], lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm
+        ).total
+
+    sea = packing.plan_sea(
+        loads,
+        types,
+        lcl_cost if card.lcl_rate_per_wm is not None else None,
+        fixed_cost=plan_cost,
+    )
+    codes = [c.code for c in sea.containers]
+    lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
+    lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
+    quote = price_sea_plan(card, containers=codes, lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm)
+    containers: list[dict[str, object]] = []
+    for box in sea.containers:
+        containers.append(
+            {
+                "code": box.code,
+                "used_cbm": dec_str(sum((p.volume_cbm for p in box.placements), ZERO)),
+                "used_kg": dec_str(sum((p.gross_kg for p in box.placements), ZERO)),
+                "members": [
+                    {
+                        "need_id": p.load_id,
+                        "volume_cbm": dec_str(p.volume_cbm),
+                        "gross_kg": dec_str(p.gross_kg),
+                    }
+                    for p in box.placements
+                ],
+            }
+        )
+    plan: dict[str, object] = {
+        "type": "sea",
+        "containers": containers,
+        "lcl": {
+            "volume_cbm": dec_str(lcl_cbm),
+            "gross_kg": dec_str(lcl_kg),
+            "revenue_tons": dec_str(quote.revenue_tons),
+            "members": [
+                {
+                    "need_id": p.load_id,
+                    "volume_cbm": dec_str(p.volume_cbm),
+                    "gross_kg": dec_str(p.gross_kg),
+                }
+                for p in sea.lcl
+            ],
+        },
+        "note": quote.note,
+    }
+    return _Priced(quote.total, quote, plan)
+
+
+# ----------------------------------------------------------------- the matcher
+
+
+@dataclass
+class _Group:
+    """Demands on one card, one exact lane and one cargo mixing key."""
+
+    lane: LaneCard
+    origin: str
+    destination: str
+    members: list[_Candidate]
+
+
+def _offers_for(
+    group: _Group, capacities: Mapping[tuple[str, Mode], list[CapacityIn]], today: date
+) -> list[_Offer] | None:
+    """Departures open on the group's lane, or None when the partner offers no capacity."""
+    card = group.lane.card
+    relevant = [
+        c
+        for c in capacities.get((group.origin, Mode(card.mode)), ())
+        if c.destination in (group.destination, card.destination)
+        and c.partner_id == group.lane.partner_id
+        and (c.rate_card_id is None or str(c.rate_card_id) == str(card.id))
+    ]
+    if not relevant:
+        return None
+    by_day: dict[date, _Offer] = {}
+    for cap in sorted(relevant, key=lambda c: (c.departure, c.id)):
+        if cap.cutoff < today or cap.departure < today:
+            continue
+        if cap.departure < group.lane.valid_from or (
+            group.lane.valid_to is not None and cap.departure > group.lane.valid_to
+        ):
+            continue
+        offer = by_day.get(cap.departure)
+        if offer is None:
+            by_day[cap.departure] = _Offer(cap.departure, cap.kg, cap.cbm, [cap.id])
+            continue
+        offer.kg = None if offer.kg is None or cap.kg is None else offer.kg + cap.kg
+        offer.cbm = None if offer.cbm is None or cap.cbm is None else offer.cbm + cap.cbm
+        offer.ids.append(cap.id)
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def _fit_capacity(members: list[_Candidate], offer: _Offer | None) -> list[_Candidate]:
+    if offer is None or (offer.kg is None and offer.cbm is None):
+        return members
+    kept: list[_Candidate] = []
+    kg = ZERO
+    cbm = ZERO
+    for cand in members:
+        d = cand.demand
+        if offer.kg is not None and kg + d.gross_kg > offer.kg:
+            continue
+        if offer.cbm is not None and cbm + d.volume_cbm > offer.cbm:
+            continue
+        kept.append(cand)
+        kg += d.gross_kg
+        cbm += d.volume_cbm
+    return kept
+
+
+def _proposal(
+    group: _Group,
+    ship_date: date,
+    members: list[_Candidate],
+    priced: _Priced,
+    standalone: list[Decimal],
+    offer: _Offer | None,
+    consolidation_days: int,
+    max_members: int,
+) -> PoolProposal:
+    card = group.lane.card
+    cur = card.currency
+    shares = largest_remainder(priced.total, standalone, cur)
+    rows: list[MemberProposal] = []
+    saving_reasons: list[str] = []
+    for cand, alone, share in zip(members, standalone, shares, strict=True):
+        d = cand.demand
+        saving = alone - share
+        rows.append(
+            MemberProposal(
+                need_id=d.id,
+                firm_id=d.firm_id,
+                standalone_cost=alone,
+                share=share,
+                saving=saving,
+                chargeable_kg=chargeable_weight(
+                    card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm
+                ),
+                revenue_tons=revenue_tons(d.gross_kg, d.volume_cbm),
+                volume_cbm=d.volume_cbm,
+                note=f"saves {fmt_money(saving, cur)} against shipping alone",
+            )
+        )
+        saving_reasons.append(
+            f"Firm {d.firm_id} (demand {d.id}, ready {d.ready_from.isoformat()}, deliver by "
+            f"{d.deliver_by.isoformat()}) pays {fmt_money(share, cur)} instead of "
+            f"{fmt_money(alone, cur)} alone, saving {fmt_money(saving, cur)}."
+        )
+    standalone_total = sum(standalone, ZERO)
+    family = mode_family(card.mode)
+    arrival = ship_date + timedelta(days=card.transit_days)
+    classes = sorted({c.demand.cargo_class for c in members})
+    reasons = [
+        f"All {len(members)} demands ship {group.origin}\u2192{group.destination} by "
+        f"{_FAMILY_LABEL[family]} on rate card {card.id} v{card.version} "
+        f"({card.origin}\u2192{card.destination}).",
+        f"Ship date {ship_date.isoformat()} lies in every window: each is ready at least "
+        f"{consolidation_days} days before it, and with {card.transit_days} days' transit "
+        f"the cargo arrives {arrival.isoformat()}, before every deliver-by date.",
+        f"Cargo classes {', '.join(classes)} may travel together and the card accepts each.",
+        f"Pooled cost {fmt_money(priced.total, cur)} against {fmt_money(standalone_total, cur)} "
+        f"shipped separately ({priced.quote.note.rstrip('.')}).",
+    ]
+    if offer is not None:
+        reasons.append(
+            f"Fits the capacity offered for the {ship_date.isoformat()} departure."
+        )
+    reasons.extend(saving_reasons)
+    plan = dict(priced.plan)
+    plan.update(
+        {
+            "rate_card_id": str(card.id),
+            "rate_card_version": card.version,
+            "ship_date": ship_date.isoformat(),
+            "arrival": arrival.isoformat(),
+            "currency": cur,
+            "total_cost": dec_str(priced.total),
+            "standalone_total": dec_str(standalone_total),
+            "capacity_offer_ids": list(offer.ids) if offer is not None else [],
+            "shares": [
+                {"need_id": r.need_id, "share": dec_str(r.share),
+                 "standalone_cost": dec_str(alone)}
+                for r, alone in zip(rows, standalone, strict=True)
+            ],
+        }
+    )
+    need_ids = [c.demand.id for c in members]
+    return PoolProposal(
+        kind=KIND,
+        signature=signature(
+            KIND, card.id, card.version, ship_date.isoformat(), need_ids=need_ids
+        ),
+        currency=cur,
+        total_cost=priced.total,
+        standalone_total=standalone_total,
+        members=tuple(rows),
+        plan=plan,
+        reasons=tuple(reasons),
+        rate_card_id=card.id,
+        rate_card_version=card.version,
+        origin=group.origin,
+        destination=group.destination,
+        mode=Mode(card.mode).value,
+        ship_date=ship_date,
+        capacity=max_members,
+    )
+
+
+def _match_group(
+    group: _Group,
+    capacities: Mapping[tuple[str, Mode], list[CapacityIn]],
+    quotes: _Quotes,
+    today: date,
+    consolidation_days: int,
+    max_members: int,
+) -> tuple[list[PoolProposal], dict[int, str]]:
+    card = group.lane.card
+    is_sea = mode_family(card.mode) == "sea"
+    offers = _offers_for(group, capacities, today)
+    reasons: dict[int, str] = {}
+    pools: list[PoolProposal] = []
+    if offers is not None and not offers:
+        for cand in group.members:
+            reasons[cand.demand.id] = (
+                f"no open departure on {group.origin}\u2192{group.destination} "
+                f"for rate card {card.id}"
+            )
+        return pools, reasons
+    open_ = sorted(group.members, key=lambda c: (c.last, c.first, c.demand.id))
+    dead_dates: set[date] = set()
+    offer_by_day = {o.departure: o for o in offers} if offers is not None else {}
+    while len(open_) >= 2:
+        stab = _Stabber(open_)
+        if offers is not None:
+            dates = [d for d in offer_by_day if d not in dead_dates]
+        else:
+            dates = [c.first for c in open_ if c.first not in dead_dates]
+        day, covered = stab.best(dates)
+        if day is None or covered < 2:
+            break
+        cover = [c for c in open_ if c.first <= day <= c.last]
+        offer = offer_by_day.get(day)
+        members = _fit_capacity(cover, offer)[:max_members]
+        if len(members) < 2:
+            dead_dates.add(day)
+            for cand in cover:
+                reasons.setdefault(
+                    cand.demand.id,
+                    f"not enough capacity left on the {day.isoformat()} departure",
+                )
+            continue
+        standalone: list[Decimal] = []
+        kept: list[_Candidate] = []
+        for cand in members:
+            try:
+                quote = cand.standalone or quotes.standalone(
+                    card, cand.demand.gross_kg, cand.demand.volume_cbm
+                )
+            except TariffError as exc:
+                reasons[cand.demand.id] = str(exc)
+                continue
+            kept.append(cand)
+            standalone.append(quote.total)
+        taken = {c.demand.id for c in members}
+        open_ = [c for c in open_ if c.demand.id not in taken]
+        if len(kept) < 2:
+            continue
+        kept_sorted = sorted(zip(kept, standalone, strict=True), key=lambda p: p[0].demand.id)
+        kept = [k for k, _ in kept_sorted]
+        standalone = [s for _, s in kept_sorted]
+        try:
+            priced = _price_sea(card, kept) if is_sea else _price_consolidation(card, kept)
+        except TariffError as exc:
+            for cand in kept:
+                reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
+            continue
+        if priced.total >= sum(standalone, ZERO):
+            for cand in kept:
+                reasons[cand.demand.id] = (
+                    f"pooling does not save on rate card {card.id} v{card.version}"
+                )
+            continue
+        if offer is not None:
+            if offer.kg is not None:
+                offer.kg -= sum((c.demand.gross_kg for c in kept), ZERO)
+            if offer.cbm is not None:
+                offer.cbm -= sum((c.demand.volume_cbm for c in kept), ZERO)
+        for cand in kept:
+            reasons.pop(cand.demand.id, None)
+        pools.append(
+            _proposal(
+                group, day, kept, priced, standalone, offer, consolidation_days, max_members
+            )
+        )
+    for cand in open_:
+        reasons.setdefault(
+            cand.demand.id,
+            f"no other demand on the lane fits its window "
+            f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)",
+        )
+    return pools, reasons
+
+
+def match_logistics(
+    demands: Iterable[DemandIn],
+    cards: Iterable[LaneCard],
+    capacities: Iterable[CapacityIn],
+    *,
+    today: date,
+    consolidation_days: int = 3,
+    max_members: int = 40,
+) -> MatchResult:
+    """Propose consolidations of compatible demands that cost less than shipping alone."""
+    max_members = max(2, max_members)
+    index = _CardIndex(cards)
+    caps: dict[tuple[str, Mode], list[CapacityIn]] = defaultdict(list)
+    for cap in sorted(capacities, key=lambda c: c.id):
+        caps[(cap.origin, Mode(cap.mode))].append(cap)
+    quotes = _Quotes()
+    unplaced: list[Unplaced] = []
+    groups: dict[tuple[tuple[str, str], int, str, str, tuple[str, str]], _Group] = {}
+    seen: set[int] = set()
+    for demand in sorted(demands, key=_demand_key):
+        if demand.id in seen:
+            continue
+        seen.add(demand.id)
+        if demand.gross_kg < 0 or demand.volume_cbm < 0 or (
+            demand.gross_kg == 0 and demand.volume_cbm == 0
+        ):
+            unplaced.append(Unplaced(KIND, demand.id, "a demand needs a weight or a volume"))
+            continue
+        cand, why = _choose(demand, index, quotes, today, consolidation_days)
+        if cand is None:
+            unplaced.append(Unplaced(KIND, demand.id, why))
+            continue
+        key = (
+            _card_key(cand.lane),
+            cand.lane.partner_id,
+            demand.origin,
+            demand.destination,
+            _mixing_key(demand.cargo_class, demand.un_class),
+        )
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(cand.lane, demand.origin, demand.destination, [])
+        group.members.append(cand)
+
+    pools: list[PoolProposal] = []
+    for key in sorted(groups):
+        group = groups[key]
+        found, reasons = _match_group(
+            group, caps, quotes, today, consolidation_days, max_members
+        )
+        pools.extend(found)
+        unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
+
+    pools.sort(key=lambda p: (p.origin, p.destination, p.mode, p.ship_date or date.min,
+                              p.need_ids))
+    unplaced.sort(key=lambda u: u.need_id)
+    return MatchResult(pools=tuple(pools), unplaced=tuple(unplaced))
+
+
+__all__ = [
+    "MIXABLE_CLASSES",
+    "CapacityIn",
+    "DemandIn",
+    "LaneCard",
+    "match_logistics",
+]

@@ -1,0 +1,103 @@
+"""Money arithmetic: Decimal amounts, ISO 4217 minor units, exact splitting.
+
+Pure Python: no Django imports. Every price and share in the cooperative passes
+through these helpers so that rounding happens in exactly one way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+# ISO 4217 minor units for the currencies whose exponent is not 2.
+_MINOR_UNIT_EXCEPTIONS: dict[str, int] = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "CLF": 4, "UYW": 4,
+}
+
+ZERO = Decimal(0)
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be used as money."""
+
+
+def minor_unit(currency: str) -> int:
+    """Number of decimal places of `currency` (ISO 4217 exponent)."""
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise MoneyError(f"'{currency}' is not an ISO 4217 currency code.")
+    return _MINOR_UNIT_EXCEPTIONS.get(currency, 2)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round half up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise MoneyError("Money amounts must be Decimal, never float.")
+        minor_unit(self.currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise MoneyError(f"Cannot combine {self.currency} with {other.currency}.")
+
+    def rounded(self) -> Money:
+        return Money(quantize(self.amount, self.currency), self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.currency} {quantize(self.amount, self.currency):,}"
+
+
+def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:
+    """Split `total` in proportion to `weights`, rounded to the currency's minor unit.
+
+    The parts add up exactly to `total` (which must already be in minor units).
+    Leftover minor units go to the largest fractional remainders; ties go to the
+    earlier index, so callers that need order independence pass weights in a
+    canonical order. All-zero weights split equally.
+    """
+    q = quantum(currency)
+    if quantize(total, currency) != total:
+        raise MoneyError(f"{total} is not a whole number of {currency} minor units.")
+    if not weights:
+        if total != ZERO:
+            raise MoneyError("Cannot split a non-zero amount among nobody.")
+        return []
+    if any(w < 0 for w in weights):
+        raise MoneyError("Split weights cannot be negative.")
+    weight_sum = sum(weights, ZERO)
+    effective = list(weights) if weight_sum > 0 else [Decimal(1)] * len(weights)
+    weight_sum = sum(effective, ZERO)
+    units = int(total / q)
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    exact = [Decimal(units) * w / weight_sum for w in effective]
+    floors = [int(x) for x in exact]
+    leftover = units - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:leftover]:
+        floors[i] += 1
+    return [Decimal(sign * f) * q for f in floors]

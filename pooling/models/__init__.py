@@ -1,0 +1,24 @@
+from .feed import (
+    Booking,
+    CapacityOffer,
+    FxRate,
+    Invoice,
+    InvoiceLine,
+    RateCard,
+    SpendReport,
+    TrackingEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .ledger import Account, LedgerEntry, LedgerTransaction, Settlement, SettlementShare
+from .needs import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
+from .pools import MatchingRun, Notification, Pool, PoolEvent, PoolMember
+
+__all__ = [
+    "Account", "AdNeed", "Booking", "CapacityOffer", "ChannelProgramme", "FxRate", "Invoice",
+    "InvoiceLine", "LedgerEntry", "LedgerTransaction", "MatchingRun", "Notification",
+    "PackageLine", "Pool", "PoolEvent", "PoolMember", "RateCard", "Settlement",
+    "SettlementShare", "ShippingDemand", "SpendReport", "TrackingEvent", "WebhookAttempt",
+    "WebhookDelivery", "WebhookEndpoint",
+]

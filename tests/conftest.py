@@ -1,0 +1,157 @@
+"""Shared fixtures: factories, API clients per role, a real Celery worker process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from accounts.models import Partner
+from accounts.services import partner_key_create
+from coop.celery import app as celery_app
+from tests.factories import FirmFactory, MembershipFactory, PartnerFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("COOP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):  # type: ignore[no-untyped-def]
+    """Tasks run in-process unless a test asks for the real worker."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def firm_user():  # type: ignore[no-untyped-def]
+    membership = MembershipFactory(role="owner")
+    return membership.user
+
+
+@pytest.fixture
+def other_firm_user():  # type: ignore[no-untyped-def]
+    return MembershipFactory(role="owner").user
+
+
+@pytest.fixture
+def coordinator():  # type: ignore[no-untyped-def]
+    return UserFactory(is_coordinator=True)
+
+
+def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def api(firm_user) -> APIClient:  # type: ignore[no-untyped-def]
+    return client_for(firm_user)
+
+
+@pytest.fixture
+def other_api(other_firm_user) -> APIClient:  # type: ignore[no-untyped-def]
+    return client_for(other_firm_user)
+
+
+@pytest.fixture
+def coordinator_api(coordinator) -> APIClient:  # type: ignore[no-untyped-def]
+    return client_for(coordinator)
+
+
+def partner_client(partner: Partner) -> APIClient:
+    key = partner_key_create(partner=partner, name="test").key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def partner() -> Partner:
+    return PartnerFactory(kind=Partner.Kind.LOGISTICS)
+
+
+@pytest.fixture
+def partner_api(partner) -> APIClient:  # type: ignore[no-untyped-def]
+    return partner_client(partner)
+
+
+@pytest.fixture
+def other_partner_api() -> APIClient:
+    return partner_client(PartnerFactory(kind=Partner.Kind.LOGISTICS))
+
+
+@pytest.fixture
+def firm(firm_user):  # type: ignore[no-untyped-def]
+    return firm_user.memberships.get().firm
+
+
+__all__ = ["FirmFactory", "client_for", "partner_client"]
+
+
+def _reset_connections() -> None:
+    """Drop cached broker/backend connections so a changed broker_url takes effect."""
+    celery_app.__dict__.pop("backend", None)
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()
+        celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A real `celery worker` process on Redis, reading this test's PostgreSQL database."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker tests need PostgreSQL")
+    queue = f"coop-test-{uuid.uuid4().hex[:8]}"
+    broker = f"{REDIS_URL}/1"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
+    log = open(ROOT / f".worker-{queue}.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "coop", "worker", "-P", "prefork", "-c", "1",
+         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "-l", "INFO"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    previous = {k: celery_app.conf[k] for k in
+                ("broker_url", "result_backend", "task_default_queue", "task_always_eager")}
+    celery_app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue,
+                           task_always_eager=False)
+    _reset_connections()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
+                break
+            if process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early: see .worker-{queue}.log")
+        else:
+            raise RuntimeError("celery worker did not answer within 60 s")
+        yield queue
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        celery_app.conf.update(previous)
+        _reset_connections()
+        (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)

@@ -1,0 +1,300 @@
+"""Ad-pool formation: worked examples and properties on random markets."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pooling.domain.ad_matching import (
+    AdNeedIn,
+    ProgrammeIn,
+    Tier,
+    match_ads,
+    standalone_cost,
+)
+from pooling.domain.proposals import MatchResult
+
+D = Decimal
+START = date(2026, 3, 1)
+END = date(2026, 3, 31)
+
+DSP = ProgrammeIn(
+    id=1,
+    name="Amazon DSP",
+    currency="USD",
+    markets=frozenset({"US", "UK"}),
+    minimum_spend=D("50000"),
+    tiers=(Tier(D("50000"), D("3")), Tier(D("100000"), D("5"))),
+    management_fee_percent=D("2"),
+    standalone_fee_percent=D("2"),
+    min_flight_days=14,
+    category_exclusive=False,
+)
+
+
+def need(
+    nid: int,
+    firm: int,
+    budget: str,
+    *,
+    programme: int = 1,
+    market: str = "US",
+    currency: str = "USD",
+    start: date = START,
+    end: date = END,
+    category: str = "home",
+    excluded: frozenset[int] = frozenset(),
+) -> AdNeedIn:
+    return AdNeedIn(
+        id=nid,
+        firm_id=firm,
+        programme_id=programme,
+        market=market,
+        budget=D(budget),
+        currency=currency,
+        flight_from=start,
+        flight_to=end,
+        category=category,
+        excluded_firm_ids=excluded,
+    )
+
+
+def reasons(result: MatchResult) -> dict[int, str]:
+    return {u.need_id: u.reason for u in result.unplaced}
+
+
+def test_three_firms_reach_the_dsp_minimum() -> None:
+    result = match_ads(
+        [need(1, 10, "20000"), need(2, 11, "18000"), need(3, 12, "15000")], [DSP]
+    )
+    assert result.unplaced == ()
+    (pool,) = result.pools
+    assert pool.kind == "ads"
+    assert pool.need_ids == (1, 2, 3)
+    assert pool.programme_id == 1 and pool.market == "US"
+    assert pool.flight_from == START and pool.flight_to == END
+    # 53,000 spend, 3% rebate 1,590, 2% fee 1,060 -> 52,470
+    assert pool.total_cost == D("52470.00")
+    assert sum(m.share for m in pool.members) == pool.total_cost
+    for member in pool.members:
+        assert member.standalone_cost is None
+        assert member.saving is None
+        assert "gains access" in member.note
+    assert pool.members[0].share == D("19800.00")
+    assert pool.plan["rebate"] == "1590.00"
+    assert pool.plan["next_tier"] == {"min_spend": "100000", "missing": "47000.00"}
+    json.dumps(pool.plan)
+    assert any("Amazon DSP" in r and "US" in r for r in pool.reasons)
+    assert any("2026-03-01" in r for r in pool.reasons)
+
+
+def test_a_lone_need_is_short_of_the_minimum() -> None:
+    result = match_ads([need(1, 10, "12000")], [DSP])
+    assert result.pools == ()
+    assert "USD 38,000.00 short of the USD 50,000.00 minimum" in reasons(result)[1]
+
+
+def test_exclusions_are_respected_in_both_directions() -> None:
+    needs = [
+        need(1, 10, "30000", excluded=frozenset({11})),
+        need(2, 11, "30000"),
+        need(3, 12, "30000"),
+        need(4, 13, "30000"),
+    ]
+    result = match_ads(needs, [DSP])
+    for pool in result.pools:
+        firms = {m.firm_id for m in pool.members}
+        assert not ({10, 11} <= firms)
+    placed = {nid for pool in result.pools for nid in pool.need_ids}
+    assert placed == {1, 2, 3, 4}
+
+    # The excluded firm's own need names the excluder's firm: same outcome.
+    mirrored = [
+        need(1, 10, "30000"),
+        need(2, 11, "30000", excluded=frozenset({10})),
+        need(3, 12, "10000"),
+    ]
+    result = match_ads(mirrored, [DSP])
+    for pool in result.pools:
+        assert not ({10, 11} <= {m.firm_id for m in pool.members})
+
+
+def test_category_exclusive_programme_keeps_categories_apart() -> None:
+    programme = ProgrammeIn(**{**DSP.__dict__, "category_exclusive": True})
+    needs = [
+        need(1, 10, "30000", category="toys"),
+        need(2, 11, "30000", category="toys"),
+        need(3, 12, "25000", category="garden"),
+        need(4, 13, "25000", category="garden"),
+    ]
+    result = match_ads(needs, [programme])
+    assert len(result.pools) == 2
+    for pool in result.pools:
+        categories = [p["category"] for p in pool.plan["members"]]
+        assert len(categories) == len(set(categories))
+
+
+def test_one_need_per_firm_per_pool() -> None:
+    result = match_ads([need(1, 10, "30000"), need(2, 10, "30000")], [DSP])
+    assert result.pools == ()
+    assert set(reasons(result)) == {1, 2}
+
+
+def test_flights_must_overlap_for_the_programme_minimum() -> None:
+    late = START + timedelta(days=25)
+    needs = [
+        need(1, 10, "30000"),
+        need(2, 11, "30000", start=late, end=late + timedelta(days=30)),
+    ]
+    result = match_ads(needs, [DSP])
+    assert result.pools == ()
+    short = match_ads([need(3, 12, "30000", end=START + timedelta(days=5))], [DSP])
+    assert "shorter than the 14-day minimum" in reasons(short)[3]
+
+
+def test_screening_reasons() -> None:
+    no_tiers = ProgrammeIn(**{**DSP.__dict__, "id": 2, "name": "Reseller", "tiers": ()})
+    result = match_ads(
+        [
+            need(1, 10, "30000", market="DE"),
+            need(2, 11, "30000", currency="EUR"),
+            need(3, 12, "30000", programme=2),
+            need(4, 13, "30000", programme=9),
+        ],
+        [DSP, no_tiers],
+    )
+    why = reasons(result)
+    assert "market DE" in why[1]
+    assert "EUR" in why[2] and "USD" in why[2]
+    assert why[3] == "programme Reseller has no spend tiers"
+    assert "programme 9" in why[4]
+
+
+def test_members_with_access_alone_save() -> None:
+    # 60k alone earns 3% and pays 2% fee: 59,400; pooled at 110k earns 5%: 58,200.
+    needs = [need(1, 10, "60000"), need(2, 11, "30000"), need(3, 12, "20000")]
+    result = match_ads(needs, [DSP])
+    (pool,) = result.pools
+    big = pool.members[0]
+    assert big.standalone_cost == standalone_cost(DSP, D("60000")) == D("59400.00")
+    assert big.share == D("58200.00")
+    assert big.saving == D("1200.00")
+
+
+def test_member_better_off_alone_is_not_pooled() -> None:
+    # Pooled management fee is higher than the standalone fee, and the big
+    # buyer already reaches the top tier alone.
+    programme = ProgrammeIn(
+        **{**DSP.__dict__, "management_fee_percent": D("4"), "standalone_fee_percent": D("1")}
+    )
+    needs = [need(1, 10, "120000"), need(2, 11, "30000"), need(3, 12, "25000")]
+    result = match_ads(needs, [programme])
+    placed = {nid for pool in result.pools for nid in pool.need_ids}
+    assert 1 not in placed
+    assert "better terms alone" in reasons(result)[1]
+    assert placed == {2, 3}
+
+
+def test_member_of_a_sub_minimum_group_is_rescued_into_another_pool() -> None:
+    mid = START + timedelta(days=14)
+    needs = [
+        need(1, 10, "40000", end=mid - timedelta(days=1)),
+        need(2, 11, "30000", start=mid),
+        need(3, 12, "25000", start=mid),
+        need(4, 13, "5000"),
+    ]
+    result = match_ads(needs, [DSP])
+    assert [p.need_ids for p in result.pools] == [(2, 3, 4)]
+    assert "USD 5,000.00 short of the USD 50,000.00 minimum" in reasons(result)[1]
+
+
+# ----------------------------------------------------------------- properties
+
+MARKETS = ("US", "UK")
+
+
+@st.composite
+def markets(draw: st.DrawFn) -> tuple[list[AdNeedIn], list[ProgrammeIn]]:
+    programmes = [
+        DSP,
+        ProgrammeIn(
+            id=2,
+            name="Reseller",
+            currency="USD",
+            markets=frozenset({"US"}),
+            minimum_spend=D("5000"),
+            tiers=(Tier(D("5000"), D("1")), Tier(D("20000"), D("4"))),
+            management_fee_percent=D("1"),
+            standalone_fee_percent=D("3"),
+            min_flight_days=7,
+            category_exclusive=True,
+        ),
+    ]
+    count = draw(st.integers(min_value=0, max_value=30))
+    firms = draw(st.integers(min_value=1, max_value=12))
+    needs = []
+    for i in range(count):
+        start = START + timedelta(days=draw(st.integers(0, 40)))
+        needs.append(
+            need(
+                i + 1,
+                draw(st.integers(1, firms)),
+                str(draw(st.integers(1, 80)) * 1000),
+                programme=draw(st.sampled_from([1, 2])),
+                market=draw(st.sampled_from(MARKETS)),
+                start=start,
+                end=start + timedelta(days=draw(st.integers(0, 60))),
+                category=draw(st.sampled_from(["toys", "home", "beauty"])),
+                excluded=frozenset(draw(st.sets(st.integers(1, firms), max_size=2))),
+            )
+        )
+    return needs, programmes
+
+
+@settings(max_examples=50, deadline=None)
+@given(markets(), st.randoms(use_true_random=False))
+def test_pool_properties(
+    market: tuple[list[AdNeedIn], list[ProgrammeIn]], rnd: random.Random
+) -> None:
+    needs, programmes = market
+    by_id = {n.id: n for n in needs}
+    progs = {p.id: p for p in programmes}
+    result = match_ads(needs, programmes)
+
+    placed = [nid for pool in result.pools for nid in pool.need_ids]
+    unplaced = [u.need_id for u in result.unplaced]
+    assert len(placed) == len(set(placed))
+    assert sorted(placed + unplaced) == sorted(by_id)
+
+    for pool in result.pools:
+        assert pool.programme_id is not None and pool.flight_from and pool.flight_to
+        programme = progs[pool.programme_id]
+        members = [by_id[m.need_id] for m in pool.members]
+        assert len(members) >= 2
+        assert sum(n.budget for n in members) >= programme.minimum_spend
+        assert sum(m.share for m in pool.members) == pool.total_cost
+        firms = [n.firm_id for n in members]
+        assert len(firms) == len(set(firms))
+        for n in members:
+            assert n.market == pool.market and n.programme_id == programme.id
+            assert n.flight_from <= pool.flight_from and pool.flight_to <= n.flight_to
+            assert n.excluded_firm_ids.isdisjoint(set(firms) - {n.firm_id})
+        assert (pool.flight_to - pool.flight_from).days + 1 >= programme.min_flight_days
+        if programme.category_exclusive:
+            cats = [n.category for n in members]
+            assert len(cats) == len(set(cats))
+        for m in pool.members:
+            if m.standalone_cost is not None:
+                assert m.saving is not None and m.saving >= 0
+                assert m.share <= m.standalone_cost
+        json.dumps(pool.plan)
+
+    assert match_ads(needs, programmes) == result
+    shuffled = list(needs)
+    rnd.shuffle(shuffled)
+    assert match_ads(shuffled, list(reversed(programmes))) == result

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from accounts.models import IdempotencyRecord, PartnerAPIKey
+from coop.api.idempotency import fingerprint
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_and_docs_are_served(client) -> None:
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"openapi: 3" in schema.content
+    assert client.get("/api/docs/").status_code == 200
+
+
+def test_one_error_shape_for_validation_errors(coordinator_api, partner) -> None:
+    response = coordinator_api.post(f"/api/v1/partners/{partner.pk}/keys/",
+                                    {"expiry_date": "yesterday"}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"]["code"] == "validation_error"
+    assert set(body["error"]["fields"]) == {"name", "expiry_date"}
+    assert body["error"]["message"].startswith("Invalid input.")
+
+
+def test_unauthenticated_calls_get_the_error_shape(client) -> None:
+    response = client.get("/api/v1/me/")
+    assert response.status_code in (401, 403)
+    assert "message" in response.json()["error"]
+
+
+def test_same_key_and_body_replays_the_first_response(coordinator_api, partner) -> None:
+    url = f"/api/v1/partners/{partner.pk}/keys/"
+    first = coordinator_api.post(url, {"name": "feed"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = coordinator_api.post(url, {"name": "feed"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert PartnerAPIKey.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422_and_changes_nothing(coordinator_api, partner) -> None:
+    url = f"/api/v1/partners/{partner.pk}/keys/"
+    coordinator_api.post(url, {"name": "feed"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+
+    response = coordinator_api.post(url, {"name": "other"}, format="json",
+                                    HTTP_IDEMPOTENCY_KEY="k-2")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert PartnerAPIKey.objects.count() == 1
+
+
+def test_same_key_while_the_first_is_running_is_409(coordinator_api, coordinator, partner) -> None:
+    url = f"/api/v1/partners/{partner.pk}/keys/"
+    IdempotencyRecord.objects.create(
+        scope=f"user:{coordinator.pk}", key="k-3", method="POST", path=url,
+        request_hash=fingerprint("POST", url, "", b'{"name":"feed"}'),
+    )
+
+    response = coordinator_api.post(url, {"name": "feed"}, format="json",
+                                    HTTP_IDEMPOTENCY_KEY="k-3")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_in_progress"
+    assert not PartnerAPIKey.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_run_the_write_once(coordinator_api, partner, coordinator) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from tests.conftest import client_for
+
+    url = f"/api/v1/partners/{partner.pk}/keys/"
+    results: list[int] = []
+
+    def call() -> None:
+        response = client_for(coordinator).post(url, {"name": "feed"}, format="json",
+                                                HTTP_IDEMPOTENCY_KEY="k-race")
+        results.append(response.status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert PartnerAPIKey.objects.count() == 1
+    assert set(results) <= {201, 409}
+    assert results.count(201) >= 1
