@@ -74,7 +74,7 @@ class Firm(models.Model):
     country = models.CharField(max_length=2, validators=[validate_country])
     billing_currency = models.CharField(max_length=3, validators=[validate_currency])
     growth_stage = models.CharField(max_length=10, choices=GrowthStage.choices)
-    product_categories = models.JSONField(default=list, validators=[validate_categories])
+    product_categories = models.JSONField(default=list, blank=True, validators=[validate_categories])
     contact_name = models.CharField(max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.db import transaction
 
@@ -99,7 +100,22 @@ def load_accounts(report: DemoReport) -> dict[str, object]:
     return {"coordinator": coordinator, "firms": firms, "partners": partners}
 
 
+# Each area extends the demo in pooling/demos/<area>.py with `load(report, ctx)`,
+# in this order: what firms need, what partners publish, what matching proposes,
+# what happens to pools, what settlement posts.
+SECTIONS = ("needs", "feed", "matching", "pools", "settlement")
+
+
 def load(report: DemoReport | None = None) -> DemoReport:
     report = report or DemoReport()
-    load_accounts(report)
+    ctx = load_accounts(report)
+    for section in SECTIONS:
+        try:
+            module = import_module(f"pooling.demos.{section}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pooling.demos.{section}":
+                raise
+            continue
+        with transaction.atomic():
+            module.load(report, ctx)
     return report

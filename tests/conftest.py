@@ -155,3 +155,53 @@ def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped
         celery_app.conf.update(previous)
         _reset_connections()
         (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def page(live_server, request):  # type: ignore[no-untyped-def]
+    """A headless Debian Chromium page on the live server; screenshots a failing test."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        browser_page = context.new_page()
+        try:
+            yield browser_page
+        finally:
+            report = getattr(request.node, "rep_call", None)
+            if report is not None and report.failed:
+                artifacts = ROOT / "test-artifacts"
+                artifacts.mkdir(exist_ok=True)
+                browser_page.screenshot(path=str(artifacts / f"{request.node.name}.png"),
+                                        full_page=True)
+            context.close()
+            browser.close()
+
+
+def log_in(page, email: str, password: str = "correct-horse-battery-9") -> None:  # type: ignore[no-untyped-def]
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

@@ -1,3 +1,13 @@
+from importlib import import_module
+
+from django.urls import include, path
+
 app_name = "pooling_api"
 
-urlpatterns: list = []
+# Each area of the marketplace keeps its routes in pooling/api/<area>.py.
+AREAS = ("needs", "feed", "pools", "settlement")
+
+urlpatterns = [
+    path("", include(import_module(f"pooling.api.{area}").urlpatterns))
+    for area in AREAS
+]

@@ -25,6 +25,7 @@ the result is the same on every run.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -215,6 +216,152 @@ def _mbs_prime(vals: Sequence[int], counts: Sequence[int], capacity: int) -> lis
         bins.append([(first, 1), *fill])
 
 
+def _group(chosen: Sequence[int]) -> _Bin:
+    counts: dict[int, int] = {}
+    for j in chosen:
+        counts[j] = counts.get(j, 0) + 1
+    return list(counts.items())
+
+
+def _exact_fills(
+    vals: Sequence[int], avail: list[int], index: dict[int, int], room: int, limit: int
+) -> tuple[list[_Bin], bool]:
+    """Multisets of available items summing exactly to `room` (and whether `limit` cut it)."""
+    n = len(vals)
+    smallest = next((vals[j] for j in range(n - 1, -1, -1) if avail[j]), 0)
+    if not smallest:
+        return [], False
+    neg = [-v for v in vals]
+    out: list[_Bin] = []
+    chosen: list[int] = []
+
+    def rec(start: int, r: int) -> bool:
+        if r < 2 * smallest:
+            # Only one more item fits: it must be exactly r.
+            j = index.get(r, -1)
+            if j >= start and avail[j]:
+                if len(out) >= limit:
+                    return False
+                out.append(_group([*chosen, j]))
+            return True
+        for j in range(max(start, bisect_left(neg, -r)), n):
+            if not avail[j]:
+                continue
+            rest = r - vals[j]
+            if rest == 0:
+                if len(out) >= limit:
+                    return False
+                out.append(_group([*chosen, j]))
+            elif rest >= smallest:
+                avail[j] -= 1
+                chosen.append(j)
+                ok = rec(j, rest)
+                chosen.pop()
+                avail[j] += 1
+                if not ok:
+                    return False
+        return True
+
+    complete = rec(0, room)
+    return out, not complete
+
+
+_CANDIDATES = 10
+_START = 100
+
+
+class _Budget(Exception):
+    """The search ran out of time."""
+
+
+def _exact_packing(
+    vals: Sequence[int],
+    counts: Sequence[int],
+    capacity: int,
+    deadline: float,
+    rng: random.Random,
+) -> list[_Bin] | None:
+    """Bins that are all filled exactly to capacity, or None if none found in time.
+
+    Depth-first: each level fills one bin around the item with the fewest exact fills
+    (fail first: an item with no fill proves the branch dead, one with a single fill is
+    forced). Dead ends are remembered by the multiset of items left. The search restarts
+    with a doubled node budget and a seeded shuffle of the fills whenever the budget runs
+    out, which avoids sinking all the time into one hopeless early choice.
+    """
+    cnt = list(counts)
+    index = {v: j for j, v in enumerate(vals)}
+    failed: set[tuple[int, ...]] = set()
+    bins: list[_Bin] = []
+    nodes = 0
+    node_limit = 0
+    shuffle = False
+
+    def search() -> tuple[bool, bool]:
+        if not any(cnt):
+            return True, True
+        key = tuple(cnt)
+        if key in failed:
+            return False, True
+        nonlocal nodes
+        nodes += 1
+        if nodes > node_limit or time.perf_counter() > deadline or len(bins) > 900:
+            raise _Budget
+        best: tuple[int, list[_Bin], bool] | None = None
+        tried = 0
+        for j, v in enumerate(vals):
+            if not cnt[j]:
+                continue
+            if tried == _CANDIDATES:
+                break
+            tried += 1
+            cnt[j] -= 1
+            fills, truncated = _exact_fills(vals, cnt, index, capacity - v, 64)
+            if v == capacity:
+                fills, truncated = [[]], False
+            cnt[j] += 1
+            if best is None or len(fills) < len(best[1]):
+                best = (j, fills, truncated)
+            if len(fills) <= 1:
+                break
+        assert best is not None  # noqa: S101 - some item remains
+        first, fills, truncated = best
+        if shuffle:
+            fills = list(fills)
+            rng.shuffle(fills)
+        complete = not truncated
+        cnt[first] -= 1
+        for fill in fills:
+            for j, k in fill:
+                cnt[j] -= k
+            bins.append([(first, 1), *fill])
+            solved, explored = search()
+            if solved:
+                return True, True
+            bins.pop()
+            for j, k in fill:
+                cnt[j] += k
+            complete = complete and explored
+        cnt[first] += 1
+        if complete:
+            failed.add(key)
+        return False, complete
+
+    node_limit = _START
+    while time.perf_counter() < deadline:
+        cnt[:] = counts
+        bins.clear()
+        nodes = 0
+        try:
+            solved, _ = search()
+        except _Budget:
+            node_limit *= 2
+            shuffle = True
+            continue
+        return bins if solved else None
+    return None
+
+
 def _overflow(load: int, capacity: int) -> int:
     return load - capacity if load > capacity else 0
 
@@ -354,11 +501,16 @@ def pack(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.0) -> lis
             result[0].extend(sorted(zeros))
         return result
 
+    deadline = start + time_limit
+    rng = random.Random(len(sizes) * 7919 + capacity)  # noqa: S311 - search diversification
+    if target * capacity == sum(sizes):
+        # A packing into `target` bins would fill every bin exactly.
+        exact = _exact_packing(vals, counts, capacity, start + 0.75 * time_limit, rng)
+        if exact is not None:
+            return to_indices(exact)
     mbs = _mbs_prime(vals, counts, capacity)
     if len(mbs) < len(best):
         best = to_indices(mbs)
-    deadline = start + time_limit
-    rng = random.Random(len(sizes) * 7919 + capacity)  # noqa: S311 - search diversification
     while len(best) > target and time.perf_counter() < deadline:
         found = _drop_one_bin(sizes, capacity, best, deadline, rng)
         if found is None:

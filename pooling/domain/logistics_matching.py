@@ -169,6 +169,15 @@ class _Candidate:
     first: date
     last: date
     standalone: Quote | None = None
+    _chargeable: Decimal | None = None
+
+    def chargeable_kg(self, card: RateCard) -> Decimal:
+        if self._chargeable is None:
+            d = self.demand
+            self._chargeable = chargeable_weight(
+                card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm
+            )
+        return self._chargeable
 
 
 @dataclass
@@ -362,11 +371,7 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
                 "need_id": c.demand.id,
                 "gross_kg": dec_str(c.demand.gross_kg),
                 "volume_cbm": dec_str(c.demand.volume_cbm),
-                "chargeable_kg": dec_str(
-                    chargeable_weight(
-                        card.mode, c.demand.gross_kg, c.demand.volume_cbm, card.kg_per_cbm
-                    )
-                ),
+                "chargeable_kg": dec_str(c.chargeable_kg(card)),
             }
             for c in members
         ],
@@ -539,9 +544,7 @@ def _proposal(
                 standalone_cost=alone,
                 share=share,
                 saving=saving,
-                chargeable_kg=chargeable_weight(
-                    card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm
-                ),
+                chargeable_kg=cand.chargeable_kg(card),
                 revenue_tons=revenue_tons(d.gross_kg, d.volume_cbm),
                 volume_cbm=d.volume_cbm,
                 note=f"saves {fmt_money(saving, cur)} against shipping alone",

@@ -10,10 +10,11 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
-from pooling.domain.money import quantize
+from pooling.domain.money import quantum
 
 ZERO = Decimal(0)
 
@@ -96,9 +97,15 @@ def signature(kind: str, *parts: object, need_ids: tuple[int, ...] | list[int]) 
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+@lru_cache(maxsize=64)
+def _quantum(currency: str) -> Decimal:
+    return quantum(currency)
+
+
 def fmt_money(amount: Decimal, currency: str) -> str:
     """'USD 38,000.00': thousands separators and the currency's minor unit."""
-    return f"{currency} {quantize(amount, currency):,}"
+    rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+    return f"{currency} {rounded:,}"
 
 
 def dec_str(value: Decimal) -> str:

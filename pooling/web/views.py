@@ -1,21 +1,37 @@
-"""Web pages of the marketplace: firm dashboard and coordinator console."""
+"""The firm dashboard and the coordinator console, assembled from each area's part."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
 
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .areas import AREAS
 
-def coordinator_required(view):  # type: ignore[no-untyped-def]
-    return login_required(user_passes_test(lambda u: bool(getattr(u, "is_coordinator", False)))(view))
+
+def coordinator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return login_required(
+        user_passes_test(lambda u: bool(getattr(u, "is_coordinator", False)))(view)
+    )
+
+
+def _context(hook: str, request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for area in AREAS:
+        context.update(getattr(import_module(f"pooling.web.{area}"), hook)(request))
+    return context
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "pooling/dashboard.html", {})
+    context = _context("dashboard_context", request) if request.firm else {}  # type: ignore[attr-defined]
+    return render(request, "pooling/dashboard.html", context)
 
 
 @coordinator_required
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "pooling/console.html", {})
+    return render(request, "pooling/console.html", _context("console_context", request))
