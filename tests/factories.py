@@ -192,6 +192,7 @@ class PoolMemberFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = PoolMember
+        skip_postgeneration_save = True
 
     pool = factory.SubFactory(PoolFactory)
     demand = factory.SubFactory(ShippingDemandFactory)

@@ -266,8 +266,22 @@ def _exact_fills(
     return out, not complete
 
 
-_CANDIDATES = 10
+_CANDIDATES = 1000
+_MODE = 0
 _START = 100
+
+
+def _luby(i: int) -> int:
+    """The i-th term (from 1) of the Luby restart sequence 1, 1, 2, 1, 1, 2, 4, ..."""
+    k = 1
+    while (1 << k) - 1 < i:
+        k += 1
+    while i != (1 << k) - 1:
+        i -= (1 << (k - 1)) - 1
+        k = 1
+        while (1 << k) - 1 < i:
+            k += 1
+    return 1 << (k - 1)
 
 
 class _Budget(Exception):
@@ -308,6 +322,7 @@ def _exact_packing(
         if nodes > node_limit or time.perf_counter() > deadline or len(bins) > 900:
             raise _Budget
         best: tuple[int, list[_Bin], bool] | None = None
+        ties = 0
         tried = 0
         for j, v in enumerate(vals):
             if not cnt[j]:
@@ -322,13 +337,22 @@ def _exact_packing(
             cnt[j] += 1
             if best is None or len(fills) < len(best[1]):
                 best = (j, fills, truncated)
+                ties = 1
+            elif shuffle and _MODE >= 1 and len(fills) == len(best[1]):
+                ties += 1
+                if rng.randrange(ties) == 0:
+                    best = (j, fills, truncated)
             if len(fills) <= 1:
                 break
         assert best is not None  # noqa: S101 - some item remains
         first, fills, truncated = best
-        if shuffle:
+        if shuffle and _MODE in (0, 2):
             fills = list(fills)
             rng.shuffle(fills)
+        elif shuffle and _MODE == 3 and len(fills) > 1 and rng.random() < 0.5:
+            fills = list(fills)
+            k = rng.randrange(1, len(fills))
+            fills[0], fills[k] = fills[k], fills[0]
         complete = not truncated
         cnt[first] -= 1
         for fill in fills:
@@ -347,15 +371,16 @@ def _exact_packing(
             failed.add(key)
         return False, complete
 
-    node_limit = _START
+    attempt = 0
     while time.perf_counter() < deadline:
+        attempt += 1
+        node_limit = _START * _luby(attempt)
         cnt[:] = counts
         bins.clear()
         nodes = 0
         try:
             solved, _ = search()
         except _Budget:
-            node_limit *= 2
             shuffle = True
             continue
         return bins if solved else None

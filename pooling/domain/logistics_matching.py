@@ -36,7 +36,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -240,14 +240,43 @@ def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _CheckedCard(RateCard):
+    """A rate card already validated once, so repeated pricing skips re-validation."""
+
+    def validate(self) -> None:
+        return None
+
+
+def _checked(card: RateCard) -> RateCard:
+    card.validate()
+    return _CheckedCard(**{f.name: getattr(card, f.name) for f in fields(RateCard)})
+
+
 class _CardIndex:
     """Rate cards by origin, destination (LOCODE or country) and mode family."""
 
     def __init__(self, cards: Iterable[LaneCard]) -> None:
         self._by: dict[tuple[str, str, str], list[LaneCard]] = defaultdict(list)
+        self.invalid: dict[tuple[str, str, str], str] = {}
         for lane in sorted(cards, key=lambda c: (_card_key(c), c.partner_id, c.valid_from)):
             card = lane.card
-            self._by[(card.origin, card.destination, mode_family(card.mode))].append(lane)
+            key = (card.origin, card.destination, mode_family(card.mode))
+            try:
+                checked = _checked(card)
+            except TariffError as exc:
+                self.invalid.setdefault(
+                    key, f"rate card {card.id} v{card.version} cannot be used: {exc}"
+                )
+                continue
+            self._by[key].append(replace(lane, card=checked))
+
+    def invalid_reason(self, demand: DemandIn) -> str | None:
+        family = mode_family(demand.mode)
+        return self.invalid.get(
+            (demand.origin, demand.destination, family),
+            self.invalid.get((demand.origin, demand.destination[:2], family)),
+        )
 
     def for_demand(self, demand: DemandIn) -> tuple[list[LaneCard], list[LaneCard]]:
         family = mode_family(demand.mode)
@@ -266,6 +295,9 @@ def _choose(
     """The card a demand pools on (exact lane first, then cheapest), or a reason."""
     exact, country = index.for_demand(demand)
     if not exact and not country:
+        invalid = index.invalid_reason(demand)
+        if invalid is not None:
+            return None, invalid
         return None, (
             f"no rate card for {_lane(demand)} by {_FAMILY_LABEL[mode_family(demand.mode)]}"
         )
@@ -470,9 +502,16 @@ class _Group:
 
 
 def _offers_for(
-    group: _Group, capacities: Mapping[tuple[str, Mode], list[CapacityIn]], today: date
+    group: _Group,
+    capacities: Mapping[tuple[str, Mode], list[CapacityIn]],
+    today: date,
+    book: dict[tuple[int, ...], list[_Offer]],
 ) -> list[_Offer] | None:
-    """Departures open on the group's lane, or None when the partner offers no capacity."""
+    """Departures open on the group's lane, or None when the partner offers no capacity.
+
+    Groups drawing on the same offers share one `_Offer` per departure (kept in
+    `book`), so capacity used by one pool is gone for the next.
+    """
     card = group.lane.card
     relevant = [
         c
@@ -483,6 +522,9 @@ def _offers_for(
     ]
     if not relevant:
         return None
+    book_key = tuple(c.id for c in relevant)
+    if book_key in book:
+        return book[book_key]
     by_day: dict[date, _Offer] = {}
     for cap in sorted(relevant, key=lambda c: (c.departure, c.id)):
         if cap.cutoff < today or cap.departure < today:
@@ -498,7 +540,8 @@ def _offers_for(
         offer.kg = None if offer.kg is None or cap.kg is None else offer.kg + cap.kg
         offer.cbm = None if offer.cbm is None or cap.cbm is None else offer.cbm + cap.cbm
         offer.ids.append(cap.id)
-    return [by_day[d] for d in sorted(by_day)]
+    book[book_key] = [by_day[d] for d in sorted(by_day)]
+    return book[book_key]
 
 
 def _fit_capacity(members: list[_Candidate], offer: _Offer | None) -> list[_Candidate]:
@@ -618,6 +661,7 @@ def _proposal(
 def _match_group(
     group: _Group,
     capacities: Mapping[tuple[str, Mode], list[CapacityIn]],
+    book: dict[tuple[int, ...], list[_Offer]],
     quotes: _Quotes,
     today: date,
     consolidation_days: int,
@@ -625,7 +669,7 @@ def _match_group(
 ) -> tuple[list[PoolProposal], dict[int, str]]:
     card = group.lane.card
     is_sea = mode_family(card.mode) == "sea"
-    offers = _offers_for(group, capacities, today)
+    offers = _offers_for(group, capacities, today, book)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
     if offers is not None and not offers:
@@ -726,6 +770,7 @@ def match_logistics(
     for cap in sorted(capacities, key=lambda c: c.id):
         caps[(cap.origin, Mode(cap.mode))].append(cap)
     quotes = _Quotes()
+    book: dict[tuple[int, ...], list[_Offer]] = {}
     unplaced: list[Unplaced] = []
     groups: dict[tuple[tuple[str, str], int, str, str, tuple[str, str]], _Group] = {}
     seen: set[int] = set()
@@ -758,7 +803,7 @@ def match_logistics(
     for key in sorted(groups):
         group = groups[key]
         found, reasons = _match_group(
-            group, caps, quotes, today, consolidation_days, max_members
+            group, caps, book, quotes, today, consolidation_days, max_members
         )
         pools.extend(found)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())

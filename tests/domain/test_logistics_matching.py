@@ -407,3 +407,21 @@ def test_pool_properties(needs: list[DemandIn], rnd: random.Random) -> None:
     cards_shuffled = list(cards)
     rnd.shuffle(cards_shuffled)
     assert match_logistics(shuffled, cards_shuffled, [], today=TODAY) == result
+
+
+def test_capacity_is_shared_by_every_pool_on_the_departure() -> None:
+    card = air_card(allowed_cargo_classes=frozenset({"general", "other_dg"}))
+    cap = CapacityIn(
+        id=7, partner_id=1, rate_card_id=None, origin="CNSZX", destination="USLAX",
+        mode=Mode.AIR, departure=date(2026, 11, 12), cutoff=date(2026, 11, 10),
+        kg=D(400), cbm=D(10), equipment={},
+    )
+    needs = [
+        demand(1, 1, "150", "0.1"),
+        demand(2, 2, "150", "0.1"),
+        demand(3, 3, "150", "0.1", cargo="other_dg", un="9"),
+        demand(4, 4, "150", "0.1", cargo="other_dg", un="9"),
+    ]
+    result = match_logistics(needs, [lane(card)], [cap], today=TODAY)
+    assert [p.need_ids for p in result.pools] == [(1, 2)]
+    assert "capacity" in reasons(result)[3]

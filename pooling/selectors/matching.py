@@ -1,0 +1,242 @@
+"""Reads for matching: what a run reads as its input, and runs for the coordinator console.
+
+The input readers are the only queries a matching run makes before it matches;
+they materialise rows straight into the matchers' dataclasses (`values_list`,
+no model instances) so reading 100,000 open demands stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier
+from pooling.domain.logistics_matching import CapacityIn, DemandIn, LaneCard
+from pooling.domain.units import Mode, mode_family
+from pooling.feed.ratecards import RateCardParseError, card_from_row
+from pooling.models import (
+    AdNeed,
+    CapacityOffer,
+    ChannelProgramme,
+    MatchingRun,
+    Pool,
+    PoolMember,
+    RateCard,
+    ShippingDemand,
+)
+
+CHUNK = 5000
+DEAD_POOL_STATES = (Pool.State.REJECTED, Pool.State.CANCELLED)
+
+
+@dataclass
+class MatchingInput:
+    """Everything one matching run reads, as the matchers' dataclasses."""
+
+    today: date
+    demands: list[DemandIn] = field(default_factory=list)
+    cards: list[LaneCard] = field(default_factory=list)
+    capacities: list[CapacityIn] = field(default_factory=list)
+    ad_needs: list[AdNeedIn] = field(default_factory=list)
+    programmes: list[ProgrammeIn] = field(default_factory=list)
+    card_partner: dict[int, int] = field(default_factory=dict)
+    programme_partner: dict[int, int | None] = field(default_factory=dict)
+    # Lanes whose only rate cards could not be read: (origin, destination, family) -> reason.
+    unreadable_cards: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # Ad needs on a programme that is no longer active: need id -> reason.
+    inactive_programme_needs: dict[int, str] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """What the run records as its inputs: counts and the rate card versions used."""
+        return {
+            "today": self.today.isoformat(),
+            "demands": len(self.demands),
+            "rate_cards": len(self.cards),
+            "capacity_offers": len(self.capacities),
+            "ad_needs": len(self.ad_needs) + len(self.inactive_programme_needs),
+            "programmes": len(self.programmes),
+            "rate_card_versions": sorted(
+                ({"id": int(lane.card.id), "version": lane.card.version,
+                  "partner_id": lane.partner_id} for lane in self.cards),
+                key=lambda c: (c["id"], c["version"]),
+            ),
+            "unreadable_rate_cards": sorted(set(self.unreadable_cards.values())),
+            "programme_ids": sorted(p.id for p in self.programmes),
+        }
+
+
+def _live_members() -> QuerySet[PoolMember]:
+    return PoolMember.objects.filter(status__in=PoolMember.ACTIVE).exclude(
+        pool__state__in=DEAD_POOL_STATES
+    )
+
+
+def demands_open_unpooled() -> list[DemandIn]:
+    """Open shipping demands that are not a live member of any pool."""
+    pooled = _live_members().filter(demand__isnull=False).values("demand_id")
+    rows = (
+        ShippingDemand.objects.filter(status=ShippingDemand.Status.OPEN)
+        .exclude(pk__in=pooled)
+        .order_by()
+        .values_list("id", "firm_id", "origin", "destination", "mode", "cargo_class",
+                     "dg_class", "gross_kg", "volume_cbm", "splittable", "ready_from",
+                     "deliver_by")
+    )
+    modes = {m.value: m for m in Mode}
+    return [
+        DemandIn(id=r[0], firm_id=r[1], origin=r[2], destination=r[3], mode=modes[r[4]],
+                 cargo_class=r[5], un_class=r[6], gross_kg=r[7], volume_cbm=r[8],
+                 splittable=r[9], ready_from=r[10], deliver_by=r[11])
+        for r in rows.iterator(chunk_size=CHUNK)
+    ]
+
+
+def rate_cards_current(
+    *, today: date
+) -> tuple[list[LaneCard], dict[tuple[str, str, str], str]]:
+    """Rate card versions valid today or later, and the reasons unreadable ones were skipped.
+
+    A version superseded from a date is valid until the day before it.
+    """
+    rows = RateCard.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+        Q(superseded_from__isnull=True) | Q(superseded_from__gt=today),
+    ).order_by("id")
+    lanes: list[LaneCard] = []
+    unreadable: dict[tuple[str, str, str], str] = {}
+    for row in rows:
+        until = row.valid_to
+        if row.superseded_from is not None:
+            last = row.superseded_from - timedelta(days=1)
+            until = last if until is None else min(until, last)
+        try:
+            card = card_from_row(row)
+        except (RateCardParseError, KeyError, ValueError) as exc:
+            key = (row.origin, row.destination, mode_family(row.mode))
+            unreadable.setdefault(key, f"rate card {row.pk} v{row.version} cannot be read: {exc}")
+            continue
+        lanes.append(LaneCard(card=card, partner_id=row.partner_id, valid_from=row.valid_from,
+                              valid_to=until))
+    return lanes, unreadable
+
+
+def capacity_offers_open(*, now: datetime) -> list[CapacityIn]:
+    """Capacity offers whose booking cutoff has not passed."""
+    rows = CapacityOffer.objects.filter(cutoff_at__gt=now).order_by("id")
+    return [
+        CapacityIn(id=row.pk, partner_id=row.partner_id, rate_card_id=row.rate_card_id,
+                   origin=row.origin, destination=row.destination, mode=Mode(row.mode),
+                   departure=row.departure_date, cutoff=timezone.localdate(row.cutoff_at),
+                   kg=row.allotment_kg, cbm=row.allotment_cbm,
+                   equipment={str(k): int(v) for k, v in (row.equipment or {}).items()})
+        for row in rows
+    ]
+
+
+def _tiers(raw: Any) -> tuple[Tier, ...]:
+    if not isinstance(raw, list):
+        return ()
+    tiers: list[Tier] = []
+    for item in raw:
+        try:
+            tiers.append(Tier(min_spend=Decimal(str(item["min_spend"])),
+                              rebate_percent=Decimal(str(item["rebate_percent"]))))
+        except (KeyError, TypeError, ArithmeticError, ValueError):
+            continue
+    return tuple(tiers)
+
+
+def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None]]:
+    """Active channel programmes, and each one's advertising partner."""
+    programmes: list[ProgrammeIn] = []
+    partners: dict[int, int | None] = {}
+    for row in ChannelProgramme.objects.filter(active=True).order_by("id"):
+        programmes.append(ProgrammeIn(
+            id=row.pk, name=row.name, currency=row.currency,
+            markets=frozenset(str(m).upper() for m in (row.markets or [])),
+            minimum_spend=row.minimum_spend, tiers=_tiers(row.tiers),
+            management_fee_percent=row.management_fee_percent,
+            standalone_fee_percent=row.standalone_fee_percent,
+            min_flight_days=row.min_flight_days, category_exclusive=row.category_exclusive,
+        ))
+        partners[row.pk] = row.partner_id
+    return programmes, partners
+
+
+def ad_needs_open_unpooled() -> list[AdNeedIn]:
+    """Open ad needs that are not a live member of any pool, with their exclusions."""
+    pooled = _live_members().filter(ad_need__isnull=False).values("ad_need_id")
+    needs = (
+        AdNeed.objects.filter(status=AdNeed.Status.OPEN)
+        .exclude(pk__in=pooled)
+        .order_by()
+        .values_list("id", "firm_id", "programme_id", "market", "budget", "currency",
+                     "flight_from", "flight_to", "category")
+    )
+    through = AdNeed.excluded_firms.through
+    excluded: dict[int, set[int]] = defaultdict(set)
+    for need_id, firm_id in (
+        through.objects.filter(adneed__status=AdNeed.Status.OPEN)
+        .values_list("adneed_id", "firm_id")
+        .iterator(chunk_size=CHUNK)
+    ):
+        excluded[need_id].add(firm_id)
+    return [
+        AdNeedIn(id=r[0], firm_id=r[1], programme_id=r[2], market=r[3], budget=r[4],
+                 currency=r[5], flight_from=r[6], flight_to=r[7], category=r[8],
+                 excluded_firm_ids=frozenset(excluded.get(r[0], ())))
+        for r in needs.iterator(chunk_size=CHUNK)
+    ]
+
+
+def matching_input_read(*, today: date, now: datetime) -> MatchingInput:
+    """Everything a matching run reads, materialised into the matchers' dataclasses."""
+    cards, unreadable = rate_cards_current(today=today)
+    programmes, programme_partner = programmes_active()
+    active = {p.id for p in programmes}
+    needs = ad_needs_open_unpooled()
+    inactive: dict[int, str] = {}
+    if any(n.programme_id not in active for n in needs):
+        names = dict(ChannelProgramme.objects.exclude(pk__in=active).values_list("id", "name"))
+        for need in needs:
+            if need.programme_id not in active:
+                name = names.get(need.programme_id, need.programme_id)
+                inactive[need.id] = f"programme {name} is not active"
+        needs = [n for n in needs if n.programme_id in active]
+    return MatchingInput(
+        today=today,
+        demands=demands_open_unpooled(),
+        cards=cards,
+        capacities=capacity_offers_open(now=now),
+        ad_needs=needs,
+        programmes=programmes,
+        card_partner={int(lane.card.id): lane.partner_id for lane in cards},
+        programme_partner=programme_partner,
+        unreadable_cards=unreadable,
+        inactive_programme_needs=inactive,
+    )
+
+
+# ------------------------------------------------------------ the coordinator's view
+
+
+def matching_runs_recent(*, limit: int = 10) -> QuerySet[MatchingRun]:
+    return MatchingRun.objects.select_related("started_by").order_by("-created_at", "-id")[:limit]
+
+
+def matching_run_get(*, run_id: int) -> MatchingRun:
+    return MatchingRun.objects.select_related("started_by").get(pk=run_id)
+
+
+def matching_run_pools(*, run: MatchingRun) -> QuerySet[Pool]:
+    return (
+        Pool.objects.filter(matching_run=run)
+        .select_related("partner", "rate_card", "programme")
+        .order_by("id")
+    )

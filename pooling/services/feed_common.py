@@ -1,0 +1,26 @@
+"""What every partner write shares: finding the partner's own pool, locked."""
+
+from __future__ import annotations
+
+from accounts.models import Partner
+from coop.api.errors import ApplicationError
+from pooling.models import Pool, PoolMember
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+    code = "not_found"
+
+
+def partner_pool_locked(*, partner: Partner, pool_id: int) -> Pool:
+    """The partner's pool, row-locked; 404 for pools of others (never reveals they exist)."""
+    pool = (Pool.objects.select_for_update().filter(pk=pool_id, partner=partner).first()
+            if isinstance(pool_id, int) else None)
+    if pool is None:
+        raise NotFound("Not found.")
+    return pool
+
+
+def member_firms(pool: Pool) -> list:
+    return [m.firm for m in PoolMember.objects.filter(
+        pool=pool, status__in=PoolMember.ACTIVE).select_related("firm")]

@@ -1,0 +1,376 @@
+"""Matching runs on PostgreSQL: what a run reads, proposes, skips, records and rolls back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from pooling.models import MatchingRun, Pool, PoolEvent, PoolMember
+from pooling.services import matching as matching_service
+from pooling.services.matching import (
+    matching_run_execute,
+    matching_run_start,
+    matching_runs_fail_stuck,
+)
+from tests.factories import (
+    AdNeedFactory,
+    ChannelProgrammeFactory,
+    PartnerFactory,
+    PoolFactory,
+    PoolMemberFactory,
+    SeaRateCardFactory,
+    ShippingDemandFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _run() -> MatchingRun:
+    run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
+    return matching_run_execute(run_id=run.pk)
+
+
+def test_run_proposes_a_sea_pool_with_reasons_and_savings():
+    # given two firms shipping 8 CBM each on a lane with an LCL rate card
+    card = SeaRateCardFactory()
+    first = ShippingDemandFactory()
+    second = ShippingDemandFactory()
+
+    # when matching runs
+    run = _run()
+
+    # then one logistics pool is proposed for both, priced on that card
+    assert run.status == MatchingRun.Status.SUCCEEDED
+    assert (run.progress, run.stage, run.error) == (100, "done", "")
+    assert run.proposed_count == 1
+    assert run.unplaced == []
+    assert run.total_saving == {"USD": "75.00"}
+    assert run.duration_ms is not None and run.started_at and run.finished_at
+    assert run.inputs["demands"] == 2
+    assert run.inputs["rate_cards"] == 1
+    assert run.inputs["rate_card_versions"] == [
+        {"id": card.pk, "version": card.version, "partner_id": card.partner_id}]
+    pool = Pool.objects.get()
+    assert pool.kind == Pool.Kind.LOGISTICS
+    assert pool.state == Pool.State.PROPOSED
+    assert pool.matching_run == run
+    assert (pool.partner, pool.rate_card) == (card.partner, card)
+    assert (pool.origin, pool.destination, pool.mode) == ("CNSZX", "USLAX", "sea_lcl")
+    assert pool.ship_date == _today() + dt.timedelta(days=10)
+    assert pool.currency == "USD"
+    assert (pool.member_count, pool.capacity) == (2, 4)
+    # alone: 8 W/M x 95 = 760 + 10% fuel 76 + documentation 75 = 911 each
+    # pooled: 16 W/M x 95 = 1520 + 152 + 75 = 1747
+    assert pool.projected_total == Decimal("1747.00")
+    assert pool.standalone_total == Decimal("1822.00")
+    assert len(pool.signature) == 40
+    assert "CNSZX\u2192USLAX by sea" in pool.reasons[0]
+    assert f"Ship date {pool.ship_date.isoformat()}" in pool.reasons[1]
+    assert any("saving USD 37.50" in reason for reason in pool.reasons)
+    assert pool.plan["type"] == "sea"
+    members = list(pool.members.order_by("demand_id"))
+    assert [m.demand_id for m in members] == [first.pk, second.pk]
+    assert [m.firm_id for m in members] == [first.firm_id, second.firm_id]
+    for member in members:
+        assert member.status == PoolMember.Status.INVITED
+        assert member.ad_need_id is None
+        assert member.standalone_cost == Decimal("911.00")
+        assert member.projected_share == Decimal("873.50")
+        assert member.projected_saving == Decimal("37.50")
+        assert member.volume_cbm == Decimal("8")
+        assert member.placement == {"type": "sea", "containers": [], "lcl": {
+            "volume_cbm": "8.000000", "gross_kg": "2000.000"}}
+    event = PoolEvent.objects.get()
+    assert (event.pool, event.action, event.actor_label, event.to_state, event.actor) == (
+        pool, "proposed", f"matching run #{run.pk}", "proposed", None)
+
+
+def test_run_proposes_an_ad_pool_bought_by_the_programmes_partner():
+    # given three firms with 20,000 each on a programme with a 50,000 minimum
+    agency = PartnerFactory(kind="advertising")
+    programme = ChannelProgrammeFactory(partner=agency)
+    needs = [AdNeedFactory(programme=programme) for _ in range(3)]
+
+    # when matching runs
+    run = _run()
+
+    # then one ads pool holds all three, each gaining access it lacks alone
+    pool = Pool.objects.get()
+    assert (pool.kind, pool.programme, pool.partner, pool.market) == (
+        Pool.Kind.ADS, programme, agency, "US")
+    assert pool.rate_card is None
+    assert pool.projected_total == Decimal("63600.00")  # 60,000 - 2% rebate + 8% fee
+    members = list(pool.members.order_by("ad_need_id"))
+    assert [m.ad_need_id for m in members] == [n.pk for n in needs]
+    assert all(m.standalone_cost is None and m.projected_saving is None for m in members)
+    assert [m.projected_share for m in members] == [Decimal("21200.00")] * 3
+    assert members[0].placement["type"] == "ads"
+    assert members[0].placement["budget"] == "20000.00"
+    assert run.total_saving == {}
+    assert run.inputs["ad_needs"] == 3
+
+
+def test_rerun_on_unchanged_input_proposes_nothing_new():
+    # given a run that proposed a pool
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+    _run()
+
+    # when matching runs again on the same input
+    second = _run()
+
+    # then nothing new is proposed and nothing is duplicated
+    assert second.status == MatchingRun.Status.SUCCEEDED
+    assert second.proposed_count == 0
+    assert second.inputs["demands"] == 0
+    assert second.unplaced == []
+    assert Pool.objects.count() == 1
+    assert PoolMember.objects.count() == 2
+    assert PoolEvent.objects.count() == 1
+
+
+def test_a_run_is_executed_once_however_often_it_is_delivered():
+    # given a run that already succeeded
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+    run = _run()
+
+    # when its task is delivered again
+    again = matching_run_execute(run_id=run.pk)
+
+    # then it does nothing
+    assert again.status == MatchingRun.Status.SUCCEEDED
+    assert again.finished_at == run.finished_at
+    assert Pool.objects.count() == 1
+
+
+def test_needs_in_approved_or_locked_pools_are_left_alone():
+    # given demands in an approved and a locked pool, one in a rejected pool, two open
+    card = SeaRateCardFactory()
+    approved = PoolMemberFactory(pool=PoolFactory(state=Pool.State.APPROVED, rate_card=card))
+    locked = PoolMemberFactory(pool=PoolFactory(state=Pool.State.LOCKED, rate_card=card),
+                               status=PoolMember.Status.INVITED)
+    rejected = PoolMemberFactory(pool=PoolFactory(state=Pool.State.REJECTED, rate_card=card),
+                                 status=PoolMember.Status.DECLINED)
+    free = [ShippingDemandFactory(), ShippingDemandFactory()]
+
+    # when matching runs
+    run = _run()
+
+    # then only the free demands and the one from the rejected pool are pooled
+    assert run.inputs["demands"] == 3
+    pool = Pool.objects.get(matching_run=run)
+    assert sorted(pool.members.values_list("demand_id", flat=True)) == sorted(
+        [rejected.demand_id, free[0].pk, free[1].pk])
+    for kept in (approved, locked):
+        assert list(PoolMember.objects.filter(demand=kept.demand)) == [kept]
+        kept.pool.refresh_from_db()
+        assert kept.pool.member_count == 1
+        assert kept.pool.events.count() == 0
+    assert Pool.objects.filter(state=Pool.State.APPROVED).get() == approved.pool
+    assert Pool.objects.filter(state=Pool.State.LOCKED).get() == locked.pool
+
+
+def test_a_need_still_held_by_a_rejected_pool_is_skipped_not_fatal():
+    # given a rejected pool whose member was never released, and a free demand
+    SeaRateCardFactory()
+    held = PoolMemberFactory(pool=PoolFactory(state=Pool.State.REJECTED),
+                             status=PoolMember.Status.INVITED)
+    ShippingDemandFactory()
+
+    # when matching runs and proposes the two together
+    run = _run()
+
+    # then the database would refuse that pool, so the run skips it and succeeds
+    assert run.status == MatchingRun.Status.SUCCEEDED
+    assert run.inputs["demands"] == 2
+    assert (run.proposed_count, run.inputs["already_proposed"]) == (0, 1)
+    assert list(PoolMember.objects.all()) == [held]
+
+
+def test_unplaced_needs_keep_their_reason_and_the_run_carries_on():
+    # given a good pair, and needs that cannot be placed for four different reasons
+    SeaRateCardFactory()
+    SeaRateCardFactory(destination="USNYC", mode="sea_fcl", lcl_rate_per_wm=None)
+    good = [ShippingDemandFactory(), ShippingDemandFactory()]
+    no_card = ShippingDemandFactory(destination="GBFXT")
+    too_heavy = ShippingDemandFactory(destination="USNYC", mode="sea_fcl",
+                                      gross_kg=Decimal("30000"), volume_cbm=Decimal("20"))
+    short = ShippingDemandFactory(deliver_by=_today() + dt.timedelta(days=20))
+    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(tiers=[]))
+
+    # when matching runs
+    run = _run()
+
+    # then the pair is pooled and every other need is listed with why
+    assert run.status == MatchingRun.Status.SUCCEEDED
+    assert run.proposed_count == 1
+    assert sorted(Pool.objects.get().members.values_list("demand_id", flat=True)) == sorted(
+        d.pk for d in good)
+    reasons = {(u["kind"], u["need_id"]): u["reason"] for u in run.unplaced}
+    assert set(reasons) == {("logistics", no_card.pk), ("logistics", too_heavy.pk),
+                            ("logistics", short.pk), ("ads", no_tiers.pk)}
+    assert reasons[("logistics", no_card.pk)] == "no rate card for CNSZX\u2192GBFXT by sea"
+    assert reasons[("logistics", too_heavy.pk)].startswith(
+        "heavier than any container's payload")
+    assert reasons[("logistics", short.pk)].startswith("window too short")
+    assert reasons[("ads", no_tiers.pk)].endswith("has no spend tiers")
+
+
+def test_ad_need_on_an_inactive_programme_is_unplaced_with_that_reason():
+    # given an ad need on a programme the coordinators switched off
+    need = AdNeedFactory(programme=ChannelProgrammeFactory(name="Old DSP deal", active=False))
+
+    # when matching runs
+    run = _run()
+
+    # then it is unplaced with that reason
+    assert run.unplaced == [{"kind": "ads", "need_id": need.pk,
+                             "reason": "programme Old DSP deal is not active"}]
+    assert Pool.objects.count() == 0
+
+
+def test_a_run_that_fails_in_the_matcher_leaves_no_pools(monkeypatch):
+    # given compatible demands, and an ad matcher that breaks after logistics matched
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("ad matcher broke")
+
+    monkeypatch.setattr(matching_service, "match_ads", broken)
+
+    # when matching runs
+    run = _run()
+
+    # then the run failed with the error and nothing was proposed
+    assert run.status == MatchingRun.Status.FAILED
+    assert run.error == "RuntimeError: ad matcher broke"
+    assert (run.stage, run.progress, run.proposed_count) == ("failed", 50, 0)
+    assert run.finished_at is not None
+    assert Pool.objects.count() == 0
+    assert PoolMember.objects.count() == 0
+
+
+def test_a_run_that_fails_while_saving_leaves_no_half_made_pools(monkeypatch):
+    # given two compatible pairs on two lanes, and saving that breaks after pools and members
+    SeaRateCardFactory()
+    SeaRateCardFactory(destination="USNYC")
+    for destination in ("USLAX", "USLAX", "USNYC", "USNYC"):
+        ShippingDemandFactory(destination=destination)
+
+    def broken(run_id, pools):
+        assert Pool.objects.count() == 2  # the pools and members were written...
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(matching_service, "_event_rows", broken)
+
+    # when matching runs
+    run = _run()
+
+    # then ...and rolled back together
+    assert run.status == MatchingRun.Status.FAILED
+    assert run.error == "RuntimeError: disk full"
+    assert Pool.objects.count() == 0
+    assert PoolMember.objects.count() == 0
+    assert PoolEvent.objects.count() == 0
+
+
+def test_a_proposal_whose_signature_a_live_pool_holds_is_skipped(monkeypatch):
+    # given a live pool already carrying the signature matching will propose
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+    real = matching_service.match_logistics
+
+    def and_meanwhile_another_run_saves_it(*args, **kwargs):
+        result = real(*args, **kwargs)
+        PoolFactory(signature=result.pools[0].signature)
+        return result
+
+    monkeypatch.setattr(matching_service, "match_logistics", and_meanwhile_another_run_saves_it)
+
+    # when matching runs
+    run = _run()
+
+    # then it skips the proposal instead of failing
+    assert run.status == MatchingRun.Status.SUCCEEDED
+    assert run.proposed_count == 0
+    assert run.inputs["already_proposed"] == 1
+    assert Pool.objects.count() == 1
+
+
+def test_a_pool_the_coordinator_rejected_is_not_proposed_again():
+    # given a run whose pool the coordinator rejected (its members released)
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+    _run()
+    Pool.objects.update(state=Pool.State.REJECTED)
+    PoolMember.objects.update(status=PoolMember.Status.REMOVED)
+
+    # when matching runs again on the same needs
+    run = _run()
+
+    # then the demands are read again but the same pool is not proposed again
+    assert run.inputs["demands"] == 2
+    assert (run.proposed_count, run.inputs["rejected_before"]) == (0, 1)
+    assert Pool.objects.count() == 1
+    assert [u["reason"].startswith("a coordinator rejected the pool") for u in run.unplaced] == [
+        True, True]
+
+
+def test_runs_stuck_for_hours_are_marked_failed():
+    # given a run queued three hours ago and one queued just now
+    old = MatchingRun.objects.create(trigger="schedule", status="running")
+    MatchingRun.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=3))
+    fresh = MatchingRun.objects.create(trigger="web")
+
+    # when the sweeper looks
+    count = matching_runs_fail_stuck()
+
+    # then only the old one failed
+    assert count == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.status == "failed" and "did not finish" in old.error
+    assert fresh.status == "queued"
+
+
+def test_start_rejects_an_unknown_trigger_and_stores_nothing():
+    from coop.api.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as info:
+        matching_run_start(trigger="telepathy", enqueue=False)
+
+    assert "trigger" in info.value.fields
+    assert MatchingRun.objects.count() == 0
+
+
+def test_start_enqueues_the_run_on_commit(django_capture_on_commit_callbacks):
+    # given compatible demands
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+
+    # when a run is started and the transaction commits (eager Celery runs it inline)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = matching_run_start(trigger=MatchingRun.Trigger.WEB)
+        assert MatchingRun.objects.get().status == MatchingRun.Status.QUEUED
+
+    # then the task ran it after commit
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    assert run.status == MatchingRun.Status.SUCCEEDED
+    assert run.proposed_count == 1

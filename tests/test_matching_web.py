@@ -1,0 +1,205 @@
+"""The coordinator's matching pages, the `match` command and the scheduled task."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from pooling.models import MatchingRun, Pool
+from pooling.tasks.matching import matching_run_scheduled
+from tests.factories import (
+    AdNeedFactory,
+    ChannelProgrammeFactory,
+    MembershipFactory,
+    SeaRateCardFactory,
+    ShippingDemandFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+START = reverse("pooling:matching-run-start")
+
+
+def _web(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _market() -> None:
+    SeaRateCardFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory()
+    ShippingDemandFactory(destination="GBFXT")
+
+
+def test_coordinator_starts_a_run_from_the_console(coordinator, django_capture_on_commit_callbacks):
+    # given a market with a compatible pair
+    _market()
+    client = _web(coordinator)
+
+    # when the coordinator presses "Run matching now" (eager Celery runs it on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(START)
+
+    # then the run is recorded as theirs, it ran, and they land on its page
+    run = MatchingRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pooling:matching-run-detail", args=[run.pk])
+    assert (run.trigger, run.started_by, run.status) == ("web", coordinator, "succeeded")
+    assert Pool.objects.filter(matching_run=run).count() == 1
+
+
+def test_firm_users_cannot_start_or_see_runs(firm_user):
+    # given a firm user and someone else's run
+    run = MatchingRun.objects.create(trigger="command")
+    client = _web(firm_user)
+
+    # when they try the coordinator's matching pages
+    start = client.post(START)
+    detail = client.get(reverse("pooling:matching-run-detail", args=[run.pk]))
+    progress = client.get(reverse("pooling:matching-run-progress", args=[run.pk]))
+
+    # then each is not found, and no run was started
+    assert (start.status_code, detail.status_code, progress.status_code) == (404, 404, 404)
+    assert MatchingRun.objects.count() == 1
+
+
+def test_anonymous_visitors_are_sent_to_log_in():
+    response = Client().post(START)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert MatchingRun.objects.count() == 0
+
+
+def test_start_only_accepts_post(coordinator):
+    response = _web(coordinator).get(START)
+
+    assert response.status_code == 405
+    assert MatchingRun.objects.count() == 0
+
+
+def test_start_needs_a_csrf_token(coordinator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(coordinator)
+
+    response = client.post(START)
+
+    assert response.status_code == 403
+    assert MatchingRun.objects.count() == 0
+
+
+def test_progress_partial_polls_every_second_until_the_run_finishes(coordinator):
+    # given a running run
+    run = MatchingRun.objects.create(trigger="web", status="running", progress=50,
+                                     stage="matching ads")
+    client = _web(coordinator)
+    url = reverse("pooling:matching-run-progress", args=[run.pk])
+
+    # when the page polls it
+    polling = client.get(url + "?refresh=1")
+
+    # then it keeps polling and shows the stage
+    body = polling.content.decode()
+    assert 'hx-trigger="every 1s"' in body
+    assert f'hx-get="{url}?refresh=1"' in body
+    assert 'value="50"' in body and "matching ads" in body
+    assert "HX-Refresh" not in polling
+
+    # when the run has finished
+    MatchingRun.objects.filter(pk=run.pk).update(status="succeeded", progress=100, stage="done")
+    done = client.get(url + "?refresh=1")
+
+    # then polling stops and the run page reloads to show the results
+    assert "hx-trigger" not in done.content.decode()
+    assert done["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in client.get(url)
+
+
+def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_num_queries):
+    # given a finished run with one pool and unplaced needs
+    _market()
+    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(tiers=[]))
+    call_command("match", stdout=StringIO())
+    run = MatchingRun.objects.get()
+    pool = Pool.objects.get()
+    client = _web(coordinator)
+    url = reverse("pooling:matching-run-detail", args=[run.pk])
+
+    # when the coordinator opens the run's page
+    with django_assert_max_num_queries(8):
+        response = client.get(url)
+
+    # then it links the proposed pool and says why the others were not placed
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="/pools/{pool.pk}/"' in body or (
+        f'href="{reverse("pooling:pool-detail", args=[pool.pk])}"' in body)
+    assert "no rate card for CNSZX\u2192GBFXT by sea" in body
+    assert f"Ad need #{no_tiers.pk}" in body
+    assert "has no spend tiers" in body
+    assert "hx-trigger" not in body
+
+
+def test_console_shows_the_form_and_latest_runs(coordinator, django_assert_max_num_queries):
+    # given three finished runs
+    _market()
+    for _ in range(3):
+        call_command("match", stdout=StringIO())
+    client = _web(coordinator)
+
+    # when the coordinator opens the console
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("pooling:console"))
+
+    # then it offers the start form and the runs, newest first
+    body = response.content.decode()
+    assert "Run matching now" in body
+    assert f'action="{START}"' in body
+    assert "csrfmiddlewaretoken" in body
+    ids = list(MatchingRun.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    positions = [body.index(f">#{pk}</a>") for pk in ids]
+    assert positions == sorted(positions)
+    assert "USD 75.00" in body
+
+
+def test_match_command_runs_once_and_reports(capsys):
+    # given a market
+    _market()
+    out = StringIO()
+
+    # when the command runs
+    call_command("match", stdout=out)
+
+    # then a command run proposed the pool and the output says so
+    run = MatchingRun.objects.get()
+    assert (run.trigger, run.status, run.started_by) == ("command", "succeeded", None)
+    text = out.getvalue()
+    assert f"Matching run #{run.pk} succeeded" in text
+    assert "Read 3 open demands" in text
+    assert "Proposed 1 pools; 1 needs left unplaced; saving USD 75.00." in text
+
+
+def test_scheduled_task_runs_matching_once():
+    # given a market
+    _market()
+
+    # when beat fires the scheduled task (eager here)
+    run_id = matching_run_scheduled.delay().get()
+
+    # then a scheduled run proposed the pool
+    run = MatchingRun.objects.get(pk=run_id)
+    assert (run.trigger, run.status, run.proposed_count) == ("schedule", "succeeded", 1)
+
+
+def test_another_firm_member_sees_no_runs_on_the_dashboard():
+    user = MembershipFactory().user
+    response = _web(user).get(reverse("pooling:dashboard"))
+
+    assert response.status_code == 200
+    assert "Run matching now" not in response.content.decode()
