@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from pooling.models import Account, LedgerEntry, LedgerTransaction
-from pooling.services.ledger import Leg, LedgerError, ledger_post, ledger_reverse
+from pooling.services.ledger import LedgerError, Leg, ledger_post, ledger_reverse
 from tests.factories import FirmFactory, PartnerFactory
 
 D = Decimal

@@ -199,3 +199,25 @@ def test_another_users_notification_cannot_be_marked_read(firm_user, coordinator
     theirs.refresh_from_db()
     assert theirs.read_at is None
     assert user_of(theirs.firm) != firm_user
+
+
+def test_the_console_charts_projected_and_realised_savings(coordinator):
+    from decimal import Decimal
+
+    from pooling.models import Settlement, SettlementShare
+
+    pool = ads_pool(state=S.SETTLED, status="accepted")
+    member = pool.members.first()
+    PoolMember.objects.filter(pool=pool).update(projected_saving=Decimal("300"))
+    settlement = Settlement.objects.create(pool=pool, status="completed", currency="USD",
+                                           total=Decimal("1000"), completed_at=timezone.now())
+    SettlementShare.objects.create(settlement=settlement, member=member, firm=member.firm,
+                                   currency="USD", amount=Decimal("700"), saving=Decimal("250"),
+                                   billing_currency="USD", billing_amount=Decimal("700"))
+
+    html = _client(coordinator).get("/console/").content.decode()
+
+    assert "Savings in USD" in html
+    assert "projected USD 900.00, realised USD 250.00" in html
+    assert html.count('<rect class="realised"') == 1
+    assert html.count('<rect class="projected"') == 1

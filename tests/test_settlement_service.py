@@ -416,7 +416,7 @@ def test_any_settlement_adds_up_per_line_and_balances_per_currency(loads, lines,
     assert settlement.status == Settlement.Status.COMPLETED, settlement.hold_reason
     shares = list(settlement.shares.all())
     assert sum(s.amount for s in shares) == invoice.total
-    for code, basis, amount, *_ in cost_lines:
+    for code in {c[0] for c in cost_lines}:
         line_total = sum(D(ln["amount"]) for s in shares for ln in s.lines
                          if ln["charge_code"] == code)
         assert line_total == sum(D(c[2]) for c in cost_lines if c[0] == code)
@@ -427,3 +427,31 @@ def test_any_settlement_adds_up_per_line_and_balances_per_currency(loads, lines,
     assert LedgerEntry.objects.count() > entries_before
     assert set(ledger_sums().values()) == {D(0)}
     check_deferred_constraints()
+
+
+def test_demo_invoices_and_settles_the_delivered_pool_once():
+    from pooling.demo import DemoReport
+    from pooling.demos import settlement as demo
+    from pooling.models import FxRate
+
+    # given a delivered pool
+    pool = logistics_pool([{"cbm": "8", "kg": "2000", "standalone": "1000"},
+                           {"cbm": "6", "kg": "1500", "standalone": "800", "currency": "EUR"}],
+                          state=Pool.State.DELIVERED)
+
+    # when the demo loads twice
+    report = DemoReport()
+    demo.load(report, {"delivered_pool": pool})
+    counts = (Invoice.objects.count(), Settlement.objects.count(), FxRate.objects.count(),
+              LedgerEntry.objects.count())
+    again = DemoReport()
+    demo.load(again, {"delivered_pool": pool})
+
+    # then the pool was invoiced on its card and settled, once
+    settlement = Settlement.objects.get(pool=pool)
+    assert settlement.status == Settlement.Status.COMPLETED
+    assert settlement.invoice.total == D("1538.00")  # 14 W/M x 95 + 10% BAF + DOC 75
+    assert counts == (1, 1, 3, LedgerEntry.objects.count())
+    assert (Invoice.objects.count(), Settlement.objects.count(), FxRate.objects.count()) == \
+        counts[:3]
+    assert again.created == []

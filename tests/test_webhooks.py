@@ -204,3 +204,17 @@ def test_partners_see_deliveries_and_attempts_of_their_endpoints(partner, partne
 
     assert [d["message_id"] for d in mine.json()["results"]] == ["msg_y"]
     assert theirs.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_booking_request_carries_the_lane_and_each_members_load(partner) -> None:
+    from tests.factories_feed import booked_pool
+
+    pool = booked_pool(partner, reference="", state="locked")
+
+    payload = webhooks.booking_request_payload(pool=pool)
+
+    assert (payload["pool"], payload["origin"], payload["destination"]) == (
+        pool.pk, "CNSZX", "USLAX")
+    assert [m["gross_kg"] for m in payload["members"]] == ["2000.000", "2000.000"]
+    assert json.loads(json.dumps(payload)) == payload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -35,8 +36,6 @@ def test_the_worker_delivers_a_signed_webhook(celery_worker) -> None:
             delivery.refresh_from_db()
             if delivery.status == WebhookDelivery.Status.DELIVERED:
                 break
-            import time
-
             time.sleep(0.1)
         assert delivery.status == WebhookDelivery.Status.DELIVERED
         assert delivery.attempts.get().status_code == 204

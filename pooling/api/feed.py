@@ -13,7 +13,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -72,6 +72,21 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+@extend_schema_field({"type": "string", "pattern": "^(invoice|credit_note)$",
+                      "description": "`invoice` or `credit_note`"})
+class InvoiceKindField(serializers.ChoiceField):
+    """Kept inline in the schema: other components already use the name "kind"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=Invoice.Kind.choices, **kwargs)
+
+
+@extend_schema_field({"type": "string", "enum": sorted(CargoClass.values)})
+class CargoClassItemField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=CargoClass.choices, **kwargs)
 
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
@@ -157,8 +172,7 @@ class RateCardListCreateApi(APIView):
         fees = FeeIo(many=True, required=False, default=list)
         surcharges = SurchargeIo(many=True, required=False, default=list)
         allowed_cargo_classes = serializers.ListField(
-            child=serializers.ChoiceField(choices=CargoClass.choices), required=False,
-            default=["general"])
+            child=CargoClassItemField(), required=False, default=["general"])
         transit_days = serializers.IntegerField(min_value=0, required=False, default=0)
 
     @extend_schema(responses=RateCardOutput(many=True))
@@ -566,6 +580,7 @@ class InvoiceLineIo(serializers.ModelSerializer):
 
 class InvoiceOutput(serializers.ModelSerializer):
     lines = InvoiceLineIo(many=True)
+    kind = InvoiceKindField(read_only=True)
     corrects: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="number", read_only=True)
 
@@ -587,8 +602,7 @@ class InvoiceListCreateApi(APIView):
 
         pool = serializers.IntegerField()
         number = serializers.CharField(max_length=60)
-        kind = serializers.ChoiceField(choices=Invoice.Kind.choices, required=False,
-                                       default=Invoice.Kind.INVOICE)
+        kind = InvoiceKindField(required=False, default=Invoice.Kind.INVOICE)
         corrects = serializers.CharField(max_length=60, required=False, default="",
                                          help_text="Credit notes: the invoice number corrected.")
         currency = serializers.CharField(max_length=3)

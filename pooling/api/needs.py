@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.authentication import PartnerPrincipal
 from accounts.reference import ProductCategory
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.errors import ApplicationError
@@ -392,19 +391,15 @@ class AdNeedWithdrawApi(ObjectApi):
 # --- the programme catalogue -------------------------------------------------
 
 
-class IsPersonOrPartner(IsAuthenticated):
-    """Everyone signed in reads the catalogue."""
-
-
 class ProgrammeListCreateApi(_PerMethod, APIView):
-    read_permissions = [IsPersonOrPartner]
+    read_permissions = [IsAuthenticated]
     write_permissions = [IsCoordinator]
 
     @extend_schema(responses=ProgrammeOutput(many=True))
     def get(self, request: Request) -> Response:
+        # Coordinators also see the programmes they retired.
         programmes = selectors.programmes_list(
-            active_only=not getattr(request.user, "is_coordinator", False)
-            or isinstance(request.user, PartnerPrincipal))
+            active_only=not getattr(request.user, "is_coordinator", False))
         return _page(self, request, _filtered(selectors.ProgrammeFilter, request, programmes),
                      ProgrammeOutput)
 
@@ -418,7 +413,7 @@ class ProgrammeListCreateApi(_PerMethod, APIView):
 
 
 class ProgrammeDetailApi(_PerMethod, ObjectApi):
-    read_permissions = [IsPersonOrPartner]
+    read_permissions = [IsAuthenticated]
     write_permissions = [IsCoordinator]
 
     def _programme(self, programme_id: int) -> ChannelProgramme:

@@ -87,7 +87,8 @@ class PoolDetailOutput(PoolOutput):
 def _firm_view(request: Request) -> bool:
     """Coordinators read across firms unless they name a firm in X-Firm."""
     firm = getattr(request, "firm", None)
-    return firm is not None and not (request.user.is_coordinator and not request.META.get(HEADER))
+    coordinator = bool(getattr(request.user, "is_coordinator", False))
+    return firm is not None and not (coordinator and not request.META.get(HEADER))
 
 
 def _pool_data(pool: Pool, members: list[PoolMember], *, detail: bool = False,

@@ -2,31 +2,34 @@
 
 Pure Python, deterministic. `pack` returns bins as lists of item indices and works in
 stages, stopping as soon as it meets the lower bound (the larger of ceil(sum / C) and
-the Martello-Toth L2 bound):
+Martello and Toth's L2 bound):
 
 1. First-fit decreasing.
-2. Minimum bin slack with the largest item fixed (Fleszar & Hindi's MBS'): bins are
-   built one at a time; each takes the largest remaining item and the subset of the
+2. When the lower bound leaves no slack at all (sum = bound * C), every bin of such a
+   packing is filled exactly, so a depth-first search builds exactly full bins: it fills
+   the bin of the item with the fewest exact completions first (fail first), tries the
+   completions made of the hardest-to-place items first, remembers dead ends and restarts
+   on a Luby schedule with seeded perturbations. This is what solves Falkenauer's triplet
+   instances, where every optimal bin holds three items summing to the capacity.
+3. Minimum bin slack with the largest item fixed (Fleszar and Hindi's MBS'): bins are
+   built one at a time; each takes the largest remaining item plus the subset of the
    other remaining items that fills the leftover space most closely (branch and bound
    over distinct sizes, stopping at an exact fill).
-3. Bin completion (Korf) towards a target of one bin fewer than the best packing so far:
-   a depth-first search that fills one bin per level with its largest remaining item
-   plus a maximal completion (no remaining item would still fit), least slack first.
-   The total slack a packing into m bins may waste is m * C - sum, so every branch whose
-   slack exceeds it is cut. Fully explored dead ends are remembered by the multiset of
-   remaining items. Restarts with growing node budgets and a fixed-seed shuffle among
-   completions of equal slack keep it from stalling in one corner of the tree.
+4. Bin elimination by tabu search: the least-filled bin is emptied into the others,
+   overloading some, and item moves and swaps between bins remove the overload; each
+   success saves one bin and the search goes on for the next.
 
-The search spends at most `time_limit` seconds beyond the two constructive stages. Any
-result it returns is a valid packing; when the lower bound is reached within the limit
-the result is the same on every run.
+The exact search (2) may use up to three quarters of `time_limit`; the whole call stays
+within `time_limit` plus one constructive pass. Every result is a valid packing. The
+random generator is seeded from the instance and the search budgets count nodes, so the
+result depends only on the input unless the time limit cuts a search short.
 """
 
 from __future__ import annotations
 
 import random
-from bisect import bisect_left
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -216,59 +219,67 @@ def _mbs_prime(vals: Sequence[int], counts: Sequence[int], capacity: int) -> lis
         bins.append([(first, 1), *fill])
 
 
-def _group(chosen: Sequence[int]) -> _Bin:
-    counts: dict[int, int] = {}
-    for j in chosen:
-        counts[j] = counts.get(j, 0) + 1
-    return list(counts.items())
+_Fill = tuple[int, ...]  # distinct-size indices, one entry per item
 
 
 def _exact_fills(
-    vals: Sequence[int], avail: list[int], index: dict[int, int], room: int, limit: int
-) -> tuple[list[_Bin], bool]:
-    """Multisets of available items summing exactly to `room` (and whether `limit` cut it)."""
-    n = len(vals)
-    smallest = next((vals[j] for j in range(n - 1, -1, -1) if avail[j]), 0)
-    if not smallest:
-        return [], False
-    neg = [-v for v in vals]
-    out: list[_Bin] = []
-    chosen: list[int] = []
+    vals: Sequence[int],
+    neg: Sequence[int],
+    avail: list[int],
+    index: dict[int, int],
+    room: int,
+    limit: int,
+) -> tuple[list[_Fill], bool]:
+    """Multisets of available items summing exactly to `room` (and whether `limit` cut it).
 
-    def rec(start: int, r: int) -> bool:
+    `vals` holds the distinct sizes in decreasing order and `neg` their negations (for
+    bisection); items are picked in non-increasing size so each multiset appears once.
+    """
+    n = len(vals)
+    last = n - 1
+    while last >= 0 and not avail[last]:
+        last -= 1
+    if last < 0 or room <= 0:
+        return [], False
+    smallest = vals[last]
+    out: list[_Fill] = []
+
+    def rec(start: int, r: int, chosen: _Fill) -> bool:
         if r < 2 * smallest:
             # Only one more item fits: it must be exactly r.
             j = index.get(r, -1)
             if j >= start and avail[j]:
                 if len(out) >= limit:
                     return False
-                out.append(_group([*chosen, j]))
+                out.append((*chosen, j))
             return True
-        for j in range(max(start, bisect_left(neg, -r)), n):
+        for j in range(max(start, bisect_left(neg, -r)), last + 1):
             if not avail[j]:
                 continue
             rest = r - vals[j]
             if rest == 0:
                 if len(out) >= limit:
                     return False
-                out.append(_group([*chosen, j]))
-            elif rest >= smallest:
+                out.append((*chosen, j))
+            elif rest < smallest:
+                continue
+            elif rest < 2 * smallest:
+                # One more item closes the fill; look it up instead of recursing.
+                k = index.get(rest, -1)
+                if k >= j and avail[k] > (k == j):
+                    if len(out) >= limit:
+                        return False
+                    out.append((*chosen, j, k))
+            else:
                 avail[j] -= 1
-                chosen.append(j)
-                ok = rec(j, rest)
-                chosen.pop()
+                ok = rec(j, rest, (*chosen, j))
                 avail[j] += 1
                 if not ok:
                     return False
         return True
 
-    complete = rec(0, room)
+    complete = rec(0, room, ())
     return out, not complete
-
-
-_CANDIDATES = 1000
-_MODE = 0
-_START = 100
 
 
 def _luby(i: int) -> int:
@@ -299,14 +310,17 @@ def _exact_packing(
 
     Depth-first: each level fills one bin around the item with the fewest exact fills
     (fail first: an item with no fill proves the branch dead, one with a single fill is
-    forced). Dead ends are remembered by the multiset of items left. The search restarts
-    with a doubled node budget and a seeded shuffle of the fills whenever the budget runs
-    out, which avoids sinking all the time into one hopeless early choice.
+    forced). Fills are tried hardest first: those made of items with the fewest fills of
+    their own. Dead ends are remembered by the multiset of items left. The search restarts
+    on node budgets that follow the Luby sequence (200 nodes a unit), breaking ties and
+    perturbing the fill order with the seeded generator, so that no single early mistake
+    can absorb all the time.
     """
     cnt = list(counts)
     index = {v: j for j, v in enumerate(vals)}
+    neg = [-v for v in vals]
     failed: set[tuple[int, ...]] = set()
-    bins: list[_Bin] = []
+    bins: list[_Fill] = []
     nodes = 0
     node_limit = 0
     shuffle = False
@@ -321,50 +335,48 @@ def _exact_packing(
         nodes += 1
         if nodes > node_limit or time.perf_counter() > deadline or len(bins) > 900:
             raise _Budget
-        best: tuple[int, list[_Bin], bool] | None = None
+        # Fail first: branch on the item with the fewest exact fills.
+        options: dict[int, int] = {}
+        best: tuple[int, list[_Fill], bool] | None = None
         ties = 0
-        tried = 0
         for j, v in enumerate(vals):
             if not cnt[j]:
                 continue
-            if tried == _CANDIDATES:
-                break
-            tried += 1
             cnt[j] -= 1
-            fills, truncated = _exact_fills(vals, cnt, index, capacity - v, 64)
+            fills, truncated = _exact_fills(vals, neg, cnt, index, capacity - v, 64)
             if v == capacity:
-                fills, truncated = [[]], False
+                fills, truncated = [()], False
             cnt[j] += 1
+            options[j] = len(fills)
             if best is None or len(fills) < len(best[1]):
-                best = (j, fills, truncated)
-                ties = 1
-            elif shuffle and _MODE >= 1 and len(fills) == len(best[1]):
+                best, ties = (j, fills, truncated), 1
+            elif shuffle and len(fills) == len(best[1]):
                 ties += 1
                 if rng.randrange(ties) == 0:
                     best = (j, fills, truncated)
             if len(fills) <= 1:
                 break
-        assert best is not None  # noqa: S101 - some item remains
+        if best is None:
+            return True, True
         first, fills, truncated = best
-        if shuffle and _MODE in (0, 2):
-            fills = list(fills)
-            rng.shuffle(fills)
-        elif shuffle and _MODE == 3 and len(fills) > 1 and rng.random() < 0.5:
-            fills = list(fills)
-            k = rng.randrange(1, len(fills))
-            fills[0], fills[k] = fills[k], fills[0]
+
+        def hardness(fill: _Fill) -> float:
+            score = sum(1 / (1 + options.get(j, 64)) for j in fill)
+            return score * (1 + 0.5 * rng.random()) if shuffle else score
+
+        fills = sorted(fills, key=hardness, reverse=True)
         complete = not truncated
         cnt[first] -= 1
         for fill in fills:
-            for j, k in fill:
-                cnt[j] -= k
-            bins.append([(first, 1), *fill])
+            for j in fill:
+                cnt[j] -= 1
+            bins.append((first, *fill))
             solved, explored = search()
             if solved:
                 return True, True
             bins.pop()
-            for j, k in fill:
-                cnt[j] += k
+            for j in fill:
+                cnt[j] += 1
             complete = complete and explored
         cnt[first] += 1
         if complete:
@@ -374,7 +386,7 @@ def _exact_packing(
     attempt = 0
     while time.perf_counter() < deadline:
         attempt += 1
-        node_limit = _START * _luby(attempt)
+        node_limit = 200 * _luby(attempt)
         cnt[:] = counts
         bins.clear()
         nodes = 0
@@ -383,8 +395,15 @@ def _exact_packing(
         except _Budget:
             shuffle = True
             continue
-        return bins if solved else None
+        return [_group(b) for b in bins] if solved else None
     return None
+
+
+def _group(fill: _Fill) -> _Bin:
+    grouped: dict[int, int] = {}
+    for j in fill:
+        grouped[j] = grouped.get(j, 0) + 1
+    return list(grouped.items())
 
 
 def _overflow(load: int, capacity: int) -> int:
@@ -527,7 +546,9 @@ def pack(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.0) -> lis
         return result
 
     deadline = start + time_limit
-    rng = random.Random(len(sizes) * 7919 + capacity)  # noqa: S311 - search diversification
+    # Seeded from the instance itself: the same input always takes the same path.
+    seed = sum((k + 1) * s for k, s in enumerate(sorted(sizes))) * 31 + capacity
+    rng = random.Random(seed)  # noqa: S311 - search diversification, not security
     if target * capacity == sum(sizes):
         # A packing into `target` bins would fill every bin exactly.
         exact = _exact_packing(vals, counts, capacity, start + 0.75 * time_limit, rng)

@@ -63,6 +63,7 @@ from pooling.domain.units import Mode, chargeable_weight, mode_family, revenue_t
 
 KIND = "logistics"
 ZERO = Decimal(0)
+_UNPRICEABLE = Decimal("Infinity")
 MIXABLE_CLASSES = frozenset({"general", "magnetic", "powders", "liquids", "lithium_batteries"})
 _FAMILY_LABEL = {
     "sea": "sea",
@@ -428,24 +429,22 @@ def _price_sea(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
         for e in card.equipment
     ]
 
+    has_lcl = card.lcl_rate_per_wm is not None
+
     def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        has_cargo = lcl_kg > 0 or lcl_cbm > 0
+        if has_cargo and not has_lcl:
+            return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
+        if not codes and not has_cargo:
+            return ZERO
         return price_sea_plan(
             card, containers=list(codes), lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm
         ).total
 
     def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
-        if lcl_kg <= 0 and lcl_cbm <= 0:
-            return ZERO
-        return price_sea_plan(
-            card, containers=[], lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm
-        ).total
+        return plan_cost((), lcl_kg, lcl_cbm)
 
-    sea = packing.plan_sea(
-        loads,
-        types,
-        lcl_cost if card.lcl_rate_per_wm is not None else None,
-        fixed_cost=plan_cost,
-    )
+    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost)
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
     lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
@@ -723,7 +722,7 @@ def _match_group(
         standalone = [s for _, s in kept_sorted]
         try:
             priced = _price_sea(card, kept) if is_sea else _price_consolidation(card, kept)
-        except TariffError as exc:
+        except (TariffError, packing.PackingError) as exc:
             for cand in kept:
                 reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
             continue

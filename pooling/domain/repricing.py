@@ -24,17 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from pooling.domain import ad_matching
+from pooling.domain import ad_matching, logistics_matching
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn
+from pooling.domain.logistics_matching import DemandIn, LaneCard
 from pooling.domain.money import quantize
 from pooling.domain.proposals import PoolProposal, fmt_money
 from pooling.domain.tariff import RateCard, price
 from pooling.domain.units import mode_family
-
-if TYPE_CHECKING:
-    from pooling.domain.logistics_matching import DemandIn
 
 ZERO = Decimal(0)
 
@@ -53,9 +50,6 @@ def reprice_logistics(
     consolidation_days: int = 3, capacity: int = 40,
 ) -> Repriced:
     """Price `demands` as one consolidation on `card` shipping on `ship_date`."""
-    from pooling.domain import logistics_matching
-    from pooling.domain.logistics_matching import LaneCard
-
     if not demands:
         return Repriced(None, False, ("The pool has no members left.",))
     members = sorted(demands, key=lambda d: d.id)

@@ -67,29 +67,52 @@ def _reaches(pool: Pool, location: str) -> bool:
 _COLUMNS = ("partner_id", "pool_id", "event_id", "event_type", "classifier", "event_code",
             "event_datetime", "event_created_datetime", "location", "references",
             "retracted_event_id", "payload", "received_at")
-_JSON_COLUMNS = frozenset({"references", "payload"})
 
 
 def _insert_new(rows: Sequence[tuple[Any, ...]]) -> set[str]:
     """Insert rows, skipping (partner, eventID) pairs already stored; return the new eventIDs."""
     if not rows:
         return set()
+    if connection.vendor == "postgresql":
+        return _insert_new_postgres(rows)
     ops = connection.ops
     table = ops.quote_name(TrackingEvent._meta.db_table)
     columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    one = "(" + ", ".join(f"%s{cast}" if c in _JSON_COLUMNS else "%s" for c in _COLUMNS) + ")"
-    chunk = 1000 if connection.vendor == "postgresql" else 500
+    one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     new: set[str] = set()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
+        for start in range(0, len(rows), 500):
+            part = rows[start:start + 500]
             sql = (f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))} "  # noqa: S608 - fixed column names
-                   f"ON CONFLICT ({ops.quote_name('partner_id')}, {ops.quote_name('event_id')}) "
-                   f"DO NOTHING RETURNING {ops.quote_name('event_id')}")
+                   'ON CONFLICT ("partner_id", "event_id") DO NOTHING RETURNING "event_id"')
             cursor.execute(sql, [value for row in part for value in row])
             new.update(event_id for (event_id,) in cursor.fetchall())
     return new
+
+
+_PG_TYPES = ("int8", "int8", "text", "text", "text", "text", "timestamptz", "timestamptz", "text",
+             "jsonb", "text", "jsonb", "timestamptz")
+
+
+def _insert_new_postgres(rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """One statement per batch: each column as one array parameter, unnested server-side."""
+    import psycopg
+
+    table = TrackingEvent._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in _COLUMNS)
+    arrays = ", ".join(f"%b::{'text' if t == 'jsonb' else t}[]" for t in _PG_TYPES)
+    selects = ", ".join(f"c{i}::jsonb" if t == "jsonb" else f"c{i}"
+                        for i, t in enumerate(_PG_TYPES))
+    names = ", ".join(f"c{i}" for i in range(len(_PG_TYPES)))
+    sql = (f'INSERT INTO "{table}" ({columns}) SELECT {selects} '  # noqa: S608 - fixed names
+           f"FROM unnest({arrays}) AS t({names}) "
+           'ON CONFLICT ("partner_id", "event_id") DO NOTHING RETURNING "event_id"')
+    connection.ensure_connection()
+    # A server-binding cursor on Django's own connection (same transaction): arrays travel
+    # as parameters instead of being spliced into a statement thousands of values long.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        return {event_id for (event_id,) in cursor.fetchall()}
 
 
 def _rows(partner: Partner, parsed: Iterable[tuple[TrackingEventIn, int | None]]) -> list[tuple]:

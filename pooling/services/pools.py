@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -24,7 +24,9 @@ from django.utils import timezone
 from accounts.models import Firm, Membership
 from coop.api.errors import ApplicationError, Conflict
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier, flight_days
+from pooling.domain.logistics_matching import MIXABLE_CLASSES, DemandIn
 from pooling.domain.proposals import fmt_money
+from pooling.domain.repricing import Repriced, reprice_ads, reprice_logistics
 from pooling.domain.tariff import TariffError
 from pooling.domain.units import Mode, mode_family
 from pooling.feed.ratecards import RateCardParseError, card_from_row
@@ -38,14 +40,9 @@ from pooling.services.transitions import (
     record_event,
 )
 
-if TYPE_CHECKING:
-    from pooling.domain.logistics_matching import DemandIn
-    from pooling.domain.repricing import Repriced
-
 S = Pool.State
 M = PoolMember.Status
-# Cargo classes that may share a consolidation (as the logistics matcher mixes them).
-MIXABLE_CLASSES = frozenset({"general", "magnetic", "powders", "liquids", "lithium_batteries"})
+
 CONSOLIDATION_DAYS = 3
 FULL_MESSAGE = "This pool is full."
 
@@ -77,7 +74,8 @@ def _require_coordinator(actor: Any) -> None:
 
 
 def _require_firm_user(actor: Any, firm: Firm) -> None:
-    if not Membership.objects.filter(user_id=getattr(actor, "pk", None), firm=firm).exists():
+    user_id = getattr(actor, "pk", None)
+    if user_id is None or not Membership.objects.filter(user_id=user_id, firm=firm).exists():
         raise NotAllowed("You do not act for this firm.")
 
 
@@ -113,7 +111,7 @@ def _release_needs(members: list[PoolMember]) -> None:
 
 
 def _emit(pool: Pool, event_type: str, payload: dict[str, Any]) -> None:
-    if pool.partner_id is None:
+    if pool.partner is None:
         return
     from pooling.services.webhooks import webhook_emit
 
@@ -124,8 +122,6 @@ def _emit(pool: Pool, event_type: str, payload: dict[str, Any]) -> None:
 
 
 def _demand_in(demand: ShippingDemand) -> DemandIn:
-    from pooling.domain.logistics_matching import DemandIn
-
     return DemandIn(
         id=demand.pk, firm_id=demand.firm_id, origin=demand.origin,
         destination=demand.destination, mode=Mode(demand.mode), cargo_class=demand.cargo_class,
@@ -160,9 +156,6 @@ def _ad_need_in(need: AdNeed) -> AdNeedIn:
 
 
 def _price(pool: Pool, members: list[PoolMember]) -> Repriced:
-    # The repricer shares the matchers' pricing, which loads the container packer.
-    from pooling.domain.repricing import reprice_ads, reprice_logistics
-
     if pool.kind == Pool.Kind.LOGISTICS:
         if pool.rate_card is None or pool.ship_date is None:
             raise ApplicationError(f"Pool #{pool.pk} has no rate card or ship date to price on.")

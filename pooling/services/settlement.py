@@ -14,6 +14,7 @@ to hold for a coordinator, and writes the outcome.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -25,11 +26,11 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
-from accounts.models import Partner
+from accounts.models import Firm, Partner
 from coop.api.errors import ApplicationError, Conflict
 from pooling.domain.allocation import (
     EXACT_CORE_LIMIT,
@@ -58,6 +59,7 @@ from pooling.models import (
     PoolMember,
     Settlement,
     SettlementShare,
+    ShippingDemand,
     SpendReport,
 )
 from pooling.services.ledger import (
@@ -159,20 +161,30 @@ def _fmt(amount: Decimal, currency: str) -> str:
 
 
 def _load_inputs(pool_ids: Sequence[int]) -> dict[int, _PoolInputs]:
-    """Members, invoices (oldest first) and spend reports of each pool, in a few queries."""
+    """Members, invoices (oldest first) and spend reports of each pool, in a few queries.
+
+    Firms and demands are loaded once each (many pools share firms), with only the
+    fields settlement reads."""
     pools = Pool.objects.filter(pk__in=pool_ids).select_related(
         "partner", "rate_card", "programme"
     ).prefetch_related(
-        Prefetch("members", queryset=PoolMember.objects.filter(
-            status=PoolMember.Status.ACCEPTED).select_related("firm", "demand").order_by("pk"),
-            to_attr="settling_members"),
         Prefetch("invoices", queryset=Invoice.objects.select_related("partner")
                  .prefetch_related("lines").order_by("created_at", "pk"),
                  to_attr="documents"),
     )
-    inputs = {p.pk: _PoolInputs(pool=p, members=list(p.settling_members),  # type: ignore[attr-defined]
-                                documents=list(p.documents), reports=[])  # type: ignore[attr-defined]
+    inputs = {p.pk: _PoolInputs(pool=p, members=[], documents=list(p.documents),  # type: ignore[attr-defined]
+                                reports=[])
               for p in pools}
+    members = list(PoolMember.objects.filter(pool_id__in=list(inputs),
+                                             status=PoolMember.Status.ACCEPTED).order_by("pk"))
+    firms = Firm.objects.in_bulk({m.firm_id for m in members})
+    demands = ShippingDemand.objects.only(
+        "id", "gross_kg", "volume_cbm", "chargeable_kg", "revenue_tons"
+    ).in_bulk({m.demand_id for m in members if m.demand_id})
+    for m in members:
+        m.firm = firms[m.firm_id]
+        m.demand = demands.get(m.demand_id) if m.demand_id else None
+        inputs[m.pool_id].members.append(m)
     ads = [pk for pk, i in inputs.items() if i.pool.kind == Pool.Kind.ADS]
     if ads:
         for report in SpendReport.objects.filter(pool_id__in=ads).select_related("partner") \
@@ -669,78 +681,107 @@ def _advance(pool: Pool, to: str, *, actor: Any, reason: str, action: str,
     pool.state = to
 
 
+def _insert(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Insert rows whose ids nobody needs back: COPY on PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            values = []
+            for f in fields:
+                value = getattr(row, f.attname)
+                values.append(json.dumps(value) if isinstance(f, models.JSONField)
+                              else f.get_db_prep_save(value, connection))
+            copy.write_row(values)
+
+
+def _apply(settlement: Settlement, plan: _Plan, now: Any) -> None:
+    settlement.explanation = plan.explanation
+    settlement.allocation = plan.allocation
+    settlement.method = plan.method
+    settlement.total = plan.total
+    settlement.sampling_error = plan.sampling_error
+    settlement.hold_reason = plan.hold_reason
+    settlement.attempts = (settlement.attempts or 0) + 1
+    if plan.held:
+        settlement.status = Settlement.Status.HELD
+    else:
+        settlement.status = Settlement.Status.COMPLETED
+        settlement.completed_at = now
+
+
 def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
            actor: Any = None, announce: bool = True) -> None:
-    """Shares, ledger and pool states of many runs, in bulk, inside the caller's transaction."""
+    """Settlements, shares, ledger and pool states of many runs, in bulk, inside the
+    caller's transaction. New settlements (no pk yet) are inserted; a released one is saved."""
     now = timezone.now()
+    for settlement, plan in plans:
+        _apply(settlement, plan, now)
+    new = [s for s, _ in plans if s.pk is None]
+    for settlement, _ in plans:
+        if settlement.pk is not None:
+            settlement.save()
+    Settlement.objects.bulk_create(new)
     shares: list[SettlementShare] = []
     txns: list[LedgerTransaction] = []
     legs_of: list[list[Leg]] = []
     events: list[PoolEvent] = []
-    touched: list[Pool] = []
+    states: dict[str, list[int]] = defaultdict(list)
     completed: list[Settlement] = []
     by_pk: dict[int, _Plan] = {}
     for settlement, plan in plans:
         pool = plan.inputs.pool
-        settlement.explanation = plan.explanation
-        settlement.allocation = plan.allocation
-        settlement.method = plan.method
-        settlement.total = plan.total
-        settlement.sampling_error = plan.sampling_error
-        settlement.hold_reason = plan.hold_reason
-        settlement.attempts = (settlement.attempts or 0) + 1
         document = plan.inputs.latest
         reason = f"{document}" if document else "spend reports"
+        before = pool.state
         if pool.state in (S.DELIVERED, S.BOOKED, S.SETTLED):
             _advance(pool, S.INVOICED, actor=actor, reason=reason, action="invoiced",
                      events=events)
-            touched.append(pool)
-        if plan.held:
-            settlement.status = Settlement.Status.HELD
-            continue
-        settlement.status = Settlement.Status.COMPLETED
-        settlement.completed_at = now
-        completed.append(settlement)
-        by_pk[settlement.pk] = plan
-        for row in plan.shares:
-            saving = None if row.standalone is None else row.standalone - row.amount
-            shares.append(SettlementShare(
-                settlement=settlement, member=row.member, firm=row.member.firm,
-                currency=plan.currency, amount=row.amount, standalone_cost=row.standalone,
-                saving=saving, billing_currency=row.billing_currency,
-                billing_amount=row.billing_amount, fx_rate=row.fx_rate, lines=row.lines))
-        txns.append(LedgerTransaction(
-            settlement=settlement,
-            description=f"Settlement v{settlement.version} of pool #{pool.pk}"
-                        + (f", {document}" if document else "")))
-        legs_of.append(_legs(plan, accounts))
-        _advance(pool, S.SETTLED, actor=actor, reason=reason, action="settled", events=events)
-        if pool not in touched:
-            touched.append(pool)
-    Settlement.objects.bulk_update(
-        [s for s, _ in plans],
-        ["status", "explanation", "allocation", "method", "total", "sampling_error",
-         "hold_reason", "attempts", "completed_at", "override_reason"])
-    SettlementShare.objects.bulk_create(shares)
+        if not plan.held:
+            completed.append(settlement)
+            by_pk[settlement.pk] = plan
+            for row in plan.shares:
+                saving = None if row.standalone is None else row.standalone - row.amount
+                shares.append(SettlementShare(
+                    settlement=settlement, member=row.member, firm=row.member.firm,
+                    currency=plan.currency, amount=row.amount, standalone_cost=row.standalone,
+                    saving=saving, billing_currency=row.billing_currency,
+                    billing_amount=row.billing_amount, fx_rate=row.fx_rate, lines=row.lines))
+            txns.append(LedgerTransaction(
+                settlement=settlement,
+                description=f"Settlement v{settlement.version} of pool #{pool.pk}"
+                            + (f", {document}" if document else "")))
+            legs_of.append(_legs(plan, accounts))
+            _advance(pool, S.SETTLED, actor=actor, reason=reason, action="settled",
+                     events=events)
+        if pool.state != before:
+            states[pool.state].append(pool.pk)
     LedgerTransaction.objects.bulk_create(txns)
     entries: list[LedgerEntry] = []
     for txn, legs in zip(txns, legs_of, strict=True):
         entries.extend(ledger_entries(txn, legs))
-    LedgerEntry.objects.bulk_create(entries)
-    for pool in touched:
-        pool.updated_at = now
-    Pool.objects.bulk_update(touched, ["state", "updated_at"])
+    _insert(SettlementShare, shares)
+    _insert(LedgerEntry, entries)
+    for state, pool_ids in states.items():
+        Pool.objects.filter(pk__in=pool_ids).update(state=state, updated_at=now)
     PoolEvent.objects.bulk_create(events)
     _pause()
     if announce and completed:
         _announce(completed, by_pk)
 
 
-def _due(inputs: _PoolInputs, current: Settlement | None) -> bool:
+def _due(inputs: _PoolInputs, current: Settlement | None, covered: set[int]) -> bool:
     """Whether the pool has something not settled yet (the database decides)."""
     latest = inputs.latest
     if latest is not None:
-        return not Settlement.objects.filter(pool=inputs.pool, invoice=latest).exists()
+        return latest.pk not in covered
     if not inputs.reports:
         return False
     if current is None or current.status == Settlement.Status.REVERSED:
@@ -763,14 +804,17 @@ def settlements_settle(*, pool_ids: Iterable[int], announce: bool = True) -> lis
         pools = lock_pools(ids)
         inputs = _load_inputs([p.pk for p in pools if p.state in SETTLEABLE[Pool.Kind(p.kind)]])
         latest_by_pool: dict[int, Settlement] = {}
+        covered: set[int] = set()
         for s in Settlement.objects.filter(pool_id__in=list(inputs)).order_by("pool_id",
                                                                               "-version"):
             latest_by_pool.setdefault(s.pool_id, s)
+            if s.invoice_id is not None:
+                covered.add(s.invoice_id)
         runs: list[tuple[Settlement, _Plan]] = []
         for pk in sorted(inputs):
             item = inputs[pk]
             current = latest_by_pool.get(pk)
-            if not _due(item, current):
+            if not _due(item, current, covered):
                 continue
             document = item.latest
             _supersede(item, current, f"{document} supersedes it" if document
@@ -781,7 +825,6 @@ def settlements_settle(*, pool_ids: Iterable[int], announce: bool = True) -> lis
                                     currency=plan.currency), plan))
         if not runs:
             return []
-        Settlement.objects.bulk_create([s for s, _ in runs])
         accounts.prefetch(firms=[r.member.firm for _, p in runs for r in p.shares],
                           partners=[p.partner for _, p in runs if p.partner is not None])
         _write(runs, accounts, announce=announce)

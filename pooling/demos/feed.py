@@ -1,0 +1,89 @@
+"""Demo partner feed: Blue Anchor's rate cards and capacity, Brightreach's programmes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from pooling.models import CapacityOffer, ChannelProgramme, RateCard, WebhookEndpoint
+from pooling.services.feed_ratecards import rate_card_upload
+from pooling.services.webhooks import webhook_endpoint_create
+
+LOGISTICS_PARTNER = "Blue Anchor Logistics (demo)"
+ADVERTISING_PARTNER = "Brightreach Media (demo)"
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8001/demo-webhooks/"
+
+SEA_CARD: dict[str, Any] = {
+    "origin": "CNSZX", "destination": "USLAX", "mode": "sea_lcl", "currency": "USD",
+    "lcl_rate_per_wm": Decimal("95.00"), "lcl_minimum_wm": Decimal("1"),
+    "equipment": [
+        {"code": "20GP", "price": "1800.00", "usable_cbm": "28", "payload_kg": "21700"},
+        {"code": "40GP", "price": "2600.00", "usable_cbm": "58", "payload_kg": "26600"},
+        {"code": "40HC", "price": "2800.00", "usable_cbm": "66", "payload_kg": "26500"},
+    ],
+    "fees": [{"code": "DOC", "description": "Documentation", "amount": "75.00"}],
+    "surcharges": [{"code": "BAF", "description": "Bunker adjustment (fuel)", "percent": "10"}],
+    "allowed_cargo_classes": ["general", "magnetic", "powders"], "transit_days": 18,
+}
+
+AIR_CARD: dict[str, Any] = {
+    "origin": "CNSZX", "destination": "DEFRA", "mode": "air", "currency": "USD",
+    "minimum_charge": Decimal("75.00"),
+    "weight_breaks": [
+        {"min_kg": "0", "rate_per_kg": "5.20"}, {"min_kg": "45", "rate_per_kg": "4.30"},
+        {"min_kg": "100", "rate_per_kg": "3.70"}, {"min_kg": "300", "rate_per_kg": "3.20"},
+        {"min_kg": "500", "rate_per_kg": "2.90"}, {"min_kg": "1000", "rate_per_kg": "2.60"},
+    ],
+    "fees": [{"code": "DOC", "description": "Air waybill", "amount": "35.00"}],
+    "surcharges": [{"code": "FSC", "description": "Fuel", "percent": "12"}],
+    "allowed_cargo_classes": ["general", "lithium_batteries"], "transit_days": 3,
+}
+
+
+def load(report: Any, ctx: dict[str, Any]) -> None:
+    partners = ctx["partners"]
+    logistics = partners[LOGISTICS_PARTNER]
+    today = timezone.localdate()
+    cards: dict[str, RateCard] = {}
+    for spec in (SEA_CARD, AIR_CARD):
+        lane = {k: spec[k] for k in ("origin", "destination", "mode")}
+        card = RateCard.objects.filter(partner=logistics, **lane).order_by("-version").first()
+        if card is None:
+            card = rate_card_upload(partner=logistics, valid_from=today - dt.timedelta(days=30),
+                                    **spec)
+            report.created.append(f"rate card {card}")
+        cards[spec["mode"]] = card
+
+    if not CapacityOffer.objects.filter(partner=logistics).exists():
+        offers = [
+            ("CNSZX", "USLAX", "sea_lcl", 16, {"40HC": 2, "20GP": 1}, None, None, cards["sea_lcl"]),
+            ("CNSZX", "DEFRA", "air", 8, {}, Decimal("1500"), Decimal("9"), cards["air"]),
+            ("CNSZX", "DEFRA", "air", 20, {}, Decimal("2500"), Decimal("15"), cards["air"]),
+        ]
+        for origin, dest, mode, days, equipment, kg, cbm, card in offers:
+            departure = today + dt.timedelta(days=days)
+            CapacityOffer.objects.create(
+                partner=logistics, rate_card=card, origin=origin, destination=dest, mode=mode,
+                departure_date=departure, equipment=equipment, allotment_kg=kg, allotment_cbm=cbm,
+                cutoff_at=timezone.now() + dt.timedelta(days=days - 3))
+            report.created.append(f"capacity {origin}→{dest} {mode} departing {departure}")
+
+    if not WebhookEndpoint.objects.filter(partner=logistics, url=DEMO_WEBHOOK_URL).exists():
+        endpoint = webhook_endpoint_create(partner=logistics, url=DEMO_WEBHOOK_URL).endpoint
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            is_active=False,
+            disabled_reason="Demo endpoint: nothing listens on this local URL, so it is "
+                            "disabled; register your own receiver to see signed webhooks.")
+        report.created.append(f"webhook endpoint {DEMO_WEBHOOK_URL} (disabled)")
+
+    advertising = partners.get(ADVERTISING_PARTNER)
+    programmes = ctx.get("programmes") or []
+    if advertising is not None and programmes:
+        linked = ChannelProgramme.objects.filter(
+            pk__in=[p.pk for p in programmes], partner__isnull=True).update(partner=advertising)
+        if linked:
+            report.created.append(f"{linked} programmes bought through {advertising.name}")
+    ctx["rate_cards"] = cards

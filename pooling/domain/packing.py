@@ -1,0 +1,450 @@
+"""Choosing containers for a sea pool: which FCL boxes to book and what ships LCL.
+
+Pure Python, Decimal throughout, deterministic. `plan_sea` tries candidate multisets of
+container types, fills each with the pool's loads (both the usable volume and the payload
+bind) and sends what does not fit to LCL; the cheapest plan wins.
+
+- A load that fits no container type whole and may not be split ships LCL whole.
+- A splittable load may be split across containers and LCL. Parts keep the load's
+  density (volume rounded down to 1 cm3, weight to 1 g) and the last part takes the exact
+  remainder, so the parts always add up to the load.
+- Small pools (few loads that must stay whole, few container slots) are solved exactly:
+  every subset of those loads sent to LCL is tried against every container multiset up
+  to the count bound, with an exhaustive fit check. Bigger pools use best-fit decreasing
+  (by volume and by weight) over a bounded family of container multisets.
+- Ties in cost go to fewer containers, then to less LCL volume, then to the first plan
+  found, so the same input always gives the same plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+__all__ = [
+    "Container",
+    "ContainerType",
+    "Load",
+    "PackingError",
+    "Placement",
+    "SeaPlan",
+    "plan_sea",
+]
+
+ZERO = Decimal(0)
+CBM_STEP = Decimal("0.000001")
+KG_STEP = Decimal("0.001")
+
+# Enumerate every container multiset while there are at most this many.
+_MAX_EXACT_COMBOS = 400
+# Exhaustive assignment for at most this many loads that must stay whole, while
+# (container slots + 1) ** those loads stays below the second limit.
+_MAX_EXACT_WHOLE = 4
+_MAX_EXACT_ASSIGNMENTS = 4_096
+
+LclCost = Callable[[Decimal, Decimal], Decimal]
+FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
+
+
+class PackingError(ValueError):
+    """Loads or container types that cannot be planned."""
+
+
+@dataclass(frozen=True)
+class Load:
+    id: str | int
+    volume_cbm: Decimal
+    gross_kg: Decimal
+    splittable: bool
+
+
+@dataclass(frozen=True)
+class ContainerType:
+    code: str
+    price: Decimal
+    usable_cbm: Decimal
+    payload_kg: Decimal
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A load, or the part of a split load, in one container or in LCL."""
+
+    load_id: str | int
+    volume_cbm: Decimal
+    gross_kg: Decimal
+
+
+@dataclass(frozen=True)
+class Container:
+    code: str
+    placements: tuple[Placement, ...]
+
+    @property
+    def used_cbm(self) -> Decimal:
+        return sum((p.volume_cbm for p in self.placements), ZERO)
+
+    @property
+    def used_kg(self) -> Decimal:
+        return sum((p.gross_kg for p in self.placements), ZERO)
+
+
+@dataclass(frozen=True)
+class SeaPlan:
+    containers: tuple[Container, ...]
+    lcl: tuple[Placement, ...]
+    cost: Decimal
+
+    @property
+    def lcl_cbm(self) -> Decimal:
+        return sum((p.volume_cbm for p in self.lcl), ZERO)
+
+    @property
+    def lcl_kg(self) -> Decimal:
+        return sum((p.gross_kg for p in self.lcl), ZERO)
+
+    @property
+    def container_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.containers)
+
+
+def _validate(loads: Sequence[Load], types: Sequence[ContainerType]) -> None:
+    seen: set[str | int] = set()
+    for load in loads:
+        if load.id in seen:
+            raise PackingError(f"Load {load.id!r} appears more than once.")
+        seen.add(load.id)
+        for field, value in (("volume_cbm", load.volume_cbm), ("gross_kg", load.gross_kg)):
+            if not isinstance(value, Decimal) or not value.is_finite():
+                raise PackingError(f"Load {load.id!r}: {field} must be a finite Decimal.")
+            if value < 0:
+                raise PackingError(f"Load {load.id!r}: {field} cannot be negative.")
+    codes: set[str] = set()
+    for t in types:
+        if t.code in codes:
+            raise PackingError(f"Container type {t.code!r} is listed twice.")
+        codes.add(t.code)
+        for field, value in (
+            ("price", t.price),
+            ("usable_cbm", t.usable_cbm),
+            ("payload_kg", t.payload_kg),
+        ):
+            if not isinstance(value, Decimal) or not value.is_finite():
+                raise PackingError(f"Container {t.code!r}: {field} must be a finite Decimal.")
+        if t.price < 0:
+            raise PackingError(f"Container {t.code!r}: price cannot be negative.")
+        if t.usable_cbm <= 0 or t.payload_kg <= 0:
+            raise PackingError(f"Container {t.code!r}: usable_cbm and payload_kg must be positive.")
+
+
+def _fits(load: Load, t: ContainerType) -> bool:
+    return load.volume_cbm <= t.usable_cbm and load.gross_kg <= t.payload_kg
+
+
+# A fill of one container multiset: placements per container, and the LCL placements.
+_Fill = tuple[list[list[Placement]], list[Placement]]
+
+
+def _split_part(
+    vol: Decimal, kg: Decimal, room_cbm: Decimal, room_kg: Decimal
+) -> tuple[Decimal, Decimal]:
+    """The largest part of (vol, kg), at the same density, that fits the room."""
+    if vol <= room_cbm and kg <= room_kg:
+        return vol, kg
+    ratios = []
+    if vol > 0:
+        ratios.append(room_cbm / vol)
+    if kg > 0:
+        ratios.append(room_kg / kg)
+    share = min(ratios)
+    part_vol = min((vol * share).quantize(CBM_STEP, rounding=ROUND_DOWN), room_cbm, vol)
+    part_kg = min((kg * share).quantize(KG_STEP, rounding=ROUND_DOWN), room_kg, kg)
+    return max(part_vol, ZERO), max(part_kg, ZERO)
+
+
+def _place_splittable(
+    loads: Sequence[Load],
+    rooms_cbm: list[Decimal],
+    rooms_kg: list[Decimal],
+    content: list[list[Placement]],
+    lcl: list[Placement],
+) -> None:
+    """Put splittable loads whole where they fit best, else spread them over the rooms."""
+    for load in loads:
+        best = _best_fit(load.volume_cbm, load.gross_kg, rooms_cbm, rooms_kg)
+        if best >= 0:
+            content[best].append(Placement(load.id, load.volume_cbm, load.gross_kg))
+            rooms_cbm[best] -= load.volume_cbm
+            rooms_kg[best] -= load.gross_kg
+            continue
+        vol, kg = load.volume_cbm, load.gross_kg
+        order = sorted(range(len(rooms_cbm)), key=lambda c: (-rooms_cbm[c], -rooms_kg[c], c))
+        for c in order:
+            if vol <= 0 and kg <= 0:
+                break
+            part_vol, part_kg = _split_part(vol, kg, rooms_cbm[c], rooms_kg[c])
+            if part_vol <= 0 and part_kg <= 0:
+                continue
+            content[c].append(Placement(load.id, part_vol, part_kg))
+            rooms_cbm[c] -= part_vol
+            rooms_kg[c] -= part_kg
+            vol -= part_vol
+            kg -= part_kg
+        if vol > 0 or kg > 0:
+            lcl.append(Placement(load.id, vol, kg))
+
+
+def _best_fit(vol: Decimal, kg: Decimal, rooms_cbm: list[Decimal], rooms_kg: list[Decimal]) -> int:
+    best = -1
+    for c, (rc, rk) in enumerate(zip(rooms_cbm, rooms_kg, strict=True)):
+        if vol <= rc and kg <= rk and (
+            best < 0 or (rc, rk) < (rooms_cbm[best], rooms_kg[best])
+        ):
+            best = c
+    return best
+
+
+def _fill_greedy(
+    combo: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load]
+) -> _Fill:
+    """Best-fit decreasing in the given order: whole loads first, then splittable ones."""
+    rooms_cbm = [t.usable_cbm for t in combo]
+    rooms_kg = [t.payload_kg for t in combo]
+    content: list[list[Placement]] = [[] for _ in combo]
+    lcl: list[Placement] = []
+    for load in whole:
+        best = _best_fit(load.volume_cbm, load.gross_kg, rooms_cbm, rooms_kg)
+        placement = Placement(load.id, load.volume_cbm, load.gross_kg)
+        if best < 0:
+            lcl.append(placement)
+        else:
+            content[best].append(placement)
+            rooms_cbm[best] -= load.volume_cbm
+            rooms_kg[best] -= load.gross_kg
+    _place_splittable(splittable, rooms_cbm, rooms_kg, content, lcl)
+    return content, lcl
+
+
+def _fills_exact(
+    combo: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load]
+) -> list[_Fill]:
+    """For each subset of the whole loads that could ship LCL, one packing of the rest.
+
+    The rest is packed by an exhaustive search (first packing found), the splittable
+    loads then take the remaining room.
+    """
+    fills: list[_Fill] = []
+    n = len(whole)
+    for mask in range(1 << n):
+        inside = [whole[i] for i in range(n) if not mask >> i & 1]
+        outside = [whole[i] for i in range(n) if mask >> i & 1]
+        rooms_cbm = [t.usable_cbm for t in combo]
+        rooms_kg = [t.payload_kg for t in combo]
+        content: list[list[Placement]] = [[] for _ in combo]
+        if not _assign(inside, 0, rooms_cbm, rooms_kg, content):
+            continue
+        lcl = [Placement(load.id, load.volume_cbm, load.gross_kg) for load in outside]
+        _place_splittable(splittable, rooms_cbm, rooms_kg, content, lcl)
+        fills.append((content, lcl))
+    return fills
+
+
+def _assign(
+    loads: Sequence[Load],
+    k: int,
+    rooms_cbm: list[Decimal],
+    rooms_kg: list[Decimal],
+    content: list[list[Placement]],
+) -> bool:
+    if k == len(loads):
+        return True
+    load = loads[k]
+    tried: set[tuple[Decimal, Decimal]] = set()
+    for c in range(len(rooms_cbm)):
+        state = (rooms_cbm[c], rooms_kg[c])
+        if state in tried or load.volume_cbm > state[0] or load.gross_kg > state[1]:
+            continue
+        tried.add(state)  # identical rooms are interchangeable
+        rooms_cbm[c] -= load.volume_cbm
+        rooms_kg[c] -= load.gross_kg
+        content[c].append(Placement(load.id, load.volume_cbm, load.gross_kg))
+        if _assign(loads, k + 1, rooms_cbm, rooms_kg, content):
+            return True
+        content[c].pop()
+        rooms_cbm[c] += load.volume_cbm
+        rooms_kg[c] += load.gross_kg
+    return False
+
+
+def _count_bound(loads: Sequence[Load], types: Sequence[ContainerType]) -> int:
+    total_cbm = sum((load.volume_cbm for load in loads), ZERO)
+    total_kg = sum((load.gross_kg for load in loads), ZERO)
+    min_cbm = min(t.usable_cbm for t in types)
+    min_kg = min(t.payload_kg for t in types)
+    return max(math.ceil(total_cbm / min_cbm), math.ceil(total_kg / min_kg)) + 1
+
+
+def _all_combos(k: int, bound: int) -> list[tuple[int, ...]]:
+    """Count vectors over k types with at most `bound` containers in total."""
+    return [
+        counts
+        for counts in itertools.product(range(bound + 1), repeat=k)
+        if sum(counts) <= bound
+    ]
+
+
+def _combo_total(k: int, bound: int) -> int:
+    return math.comb(bound + k, k)
+
+
+def _greedy_combos(
+    types: Sequence[ContainerType], loads: Sequence[Load], bound: int
+) -> list[tuple[int, ...]]:
+    """A bounded family: all of one type, or many of one type plus one or two others."""
+    k = len(types)
+    total_cbm = sum((load.volume_cbm for load in loads), ZERO)
+    total_kg = sum((load.gross_kg for load in loads), ZERO)
+    found: set[tuple[int, ...]] = set()
+    for t, ctype in enumerate(types):
+        need = max(
+            math.ceil(total_cbm / ctype.usable_cbm), math.ceil(total_kg / ctype.payload_kg)
+        )
+        for m in range(max(0, need - 3), min(bound, need + 1) + 1):
+            base = [0] * k
+            base[t] = m
+            found.add(tuple(base))
+            if m == 0:
+                continue
+            for a in range(k):
+                for b in range(a, k):
+                    mixed = list(base)
+                    mixed[t] -= 1
+                    mixed[a] += 1
+                    found.add(tuple(mixed))
+                    mixed[b] += 1
+                    if sum(mixed) <= bound:
+                        found.add(tuple(mixed))
+    return sorted(found)
+
+
+def plan_sea(
+    loads: Sequence[Load],
+    container_types: Sequence[ContainerType],
+    lcl_cost: LclCost,
+    *,
+    fixed_cost: FixedCost | None = None,
+) -> SeaPlan:
+    """The cheapest plan found for shipping `loads` in containers and LCL.
+
+    Cost is the sum of container prices plus lcl_cost(lcl_kg, lcl_cbm), or, when given,
+    fixed_cost(container_codes, lcl_kg, lcl_cbm) for the whole plan.
+    """
+    _validate(loads, container_types)
+    types = list(container_types)
+    loads = list(loads)
+    prices: dict[tuple[str, ...], Decimal] = {}
+    lcl_prices: dict[tuple[Decimal, Decimal], Decimal] = {}
+    price_of = {t.code: t.price for t in types}
+
+    def cost(codes: tuple[str, ...], kg: Decimal, cbm: Decimal) -> Decimal:
+        if fixed_cost is not None:
+            key = (*codes, str(kg), str(cbm))
+            if key not in prices:
+                prices[key] = fixed_cost(codes, kg, cbm)
+            return prices[key]
+        lcl = ZERO
+        if kg > 0 or cbm > 0:
+            if (kg, cbm) not in lcl_prices:
+                lcl_prices[(kg, cbm)] = lcl_cost(kg, cbm)
+            lcl = lcl_prices[(kg, cbm)]
+        return sum((price_of[c] for c in codes), ZERO) + lcl
+
+    def order(seq: Sequence[Load], by_kg: bool) -> list[Load]:
+        if by_kg:
+            return sorted(seq, key=lambda ld: (-ld.gross_kg, -ld.volume_cbm, str(ld.id)))
+        return sorted(seq, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+
+    splittable = [ld for ld in loads if ld.splittable]
+    whole = [ld for ld in loads if not ld.splittable and any(_fits(ld, t) for t in types)]
+    too_big = [
+        Placement(ld.id, ld.volume_cbm, ld.gross_kg)
+        for ld in loads
+        if not ld.splittable and not any(_fits(ld, t) for t in types)
+    ]
+
+    load_rank = {ld.id: k for k, ld in enumerate(loads)}
+    best: SeaPlan | None = None
+    best_key: tuple[Decimal, int, Decimal] | None = None
+
+    def consider(combo: Sequence[ContainerType], fill: _Fill) -> None:
+        nonlocal best, best_key
+        content, lcl = fill
+        containers = tuple(
+            Container(t.code, tuple(placed))
+            for t, placed in zip(combo, content, strict=True)
+            if placed
+        )
+        lcl_all = tuple(sorted((*too_big, *lcl), key=lambda p: load_rank[p.load_id]))
+        lcl_kg = sum((p.gross_kg for p in lcl_all), ZERO)
+        lcl_cbm = sum((p.volume_cbm for p in lcl_all), ZERO)
+        total = cost(tuple(c.code for c in containers), lcl_kg, lcl_cbm)
+        key = (total, len(containers), lcl_cbm)
+        if best_key is None or key < best_key:
+            best_key = key
+            best = SeaPlan(containers, lcl_all, total)
+
+    consider([], ([], _place_nothing([*whole, *splittable])))
+    if types and (whole or splittable):
+        placeable = [*whole, *splittable]
+        bound = _count_bound(placeable, types)
+        if _combo_total(len(types), bound) <= _MAX_EXACT_COMBOS:
+            combos = _all_combos(len(types), bound)
+        else:
+            combos = _greedy_combos(types, placeable, bound)
+        # Cheapest multisets first: with plain prices, one that already costs more
+        # than the best plan cannot win.
+        def floor_price(counts: tuple[int, ...]) -> Decimal:
+            return sum((t.price * n for t, n in zip(types, counts, strict=True)), ZERO)
+
+        combos.sort(key=lambda c: (floor_price(c), sum(c), c))
+        total_cbm = sum((ld.volume_cbm for ld in placeable), ZERO)
+        total_kg = sum((ld.gross_kg for ld in placeable), ZERO)
+        too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
+        too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+        for counts in combos:
+            combo = [t for t, n in zip(types, counts, strict=True) for _ in range(n)]
+            if not combo:
+                continue
+            if fixed_cost is None and best_key is not None and floor_price(counts) > best_key[0]:
+                break  # every later multiset costs more before any LCL
+            if best_key is not None:
+                # Whatever exceeds the multiset's capacity ships LCL at least; prices
+                # grow with the LCL volume and weight, so this bounds the plan from below.
+                short_cbm = max(ZERO, total_cbm - sum((t.usable_cbm for t in combo), ZERO))
+                short_kg = max(ZERO, total_kg - sum((t.payload_kg for t in combo), ZERO))
+                short = (short_kg + too_big_kg, short_cbm + too_big_cbm)
+                if cost(tuple(t.code for t in combo), *short) > best_key[0]:
+                    continue
+            exact = (
+                len(whole) <= _MAX_EXACT_WHOLE
+                and (len(combo) + 1) ** len(whole) <= _MAX_EXACT_ASSIGNMENTS
+            )
+            if exact:
+                for fill in _fills_exact(combo, order(whole, False), order(splittable, False)):
+                    consider(combo, fill)
+                continue
+            fill = _fill_greedy(combo, order(whole, False), order(splittable, False))
+            consider(combo, fill)
+            if fill[1]:
+                # Something ships LCL: also try placing the heaviest loads first.
+                consider(combo, _fill_greedy(combo, order(whole, True), order(splittable, True)))
+    if best is None:  # pragma: no cover - the all-LCL plan is always considered
+        raise PackingError("No plan could be formed.")
+    return best
+
+
+def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
+    return [Placement(ld.id, ld.volume_cbm, ld.gross_kg) for ld in loads]

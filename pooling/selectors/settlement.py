@@ -1,0 +1,148 @@
+"""Reads for settlement: a firm's statement, held settlements, one settlement's detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Firm
+from pooling.domain.money import ZERO, quantize
+from pooling.models import Settlement, SettlementShare
+
+STATEMENT_STATUSES = (Settlement.Status.COMPLETED, Settlement.Status.REVERSED)
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    settlement_id: int
+    pool_id: int
+    pool: str
+    version: int
+    status: str
+    invoice_number: str
+    settled_on: dt.date | None
+    currency: str
+    amount: Decimal
+    standalone_cost: Decimal | None
+    saving: Decimal | None
+    billing_currency: str
+    billing_amount: Decimal
+    billing_saving: Decimal | None
+    fx_rate: Decimal
+    lines: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class StatementTotal:
+    currency: str
+    billed: Decimal
+    standalone: Decimal
+    saving: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    firm: Firm
+    date_from: dt.date
+    date_to: dt.date
+    lines: list[StatementLine] = field(default_factory=list)
+    totals: list[StatementTotal] = field(default_factory=list)
+
+
+def statement_period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
+    """Defaults: from the first day of this year to today."""
+    today = timezone.localdate()
+    date_to = date_to or today
+    return date_from or date_to.replace(month=1, day=1), date_to
+
+
+def _day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def statement_for_firm(*, firm: Firm, date_from: dt.date, date_to: dt.date) -> Statement:
+    """The firm's shares of settlements posted in the period, with savings against going alone.
+
+    Reversed settlements are listed (their reversal is why a later version exists) but only
+    settlements in force count towards the totals.
+    """
+    start, end = _day_bounds(date_from, date_to)
+    shares = (SettlementShare.objects
+              .filter(firm=firm, settlement__status__in=STATEMENT_STATUSES,
+                      settlement__completed_at__gte=start, settlement__completed_at__lt=end)
+              .select_related("settlement__pool__programme", "settlement__invoice")
+              .order_by("settlement__completed_at", "settlement_id", "pk"))
+    lines: list[StatementLine] = []
+    totals: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"billed": ZERO, "standalone": ZERO, "saving": ZERO})
+    for share in shares:
+        s = share.settlement
+        billing_saving = None if share.saving is None else quantize(
+            share.saving * share.fx_rate, share.billing_currency)
+        amount = quantize(share.amount, share.currency)
+        lines.append(StatementLine(
+            settlement_id=s.pk, pool_id=s.pool_id, pool=str(s.pool), version=s.version,
+            status=s.status, invoice_number=s.invoice.number if s.invoice else "",
+            settled_on=timezone.localdate(s.completed_at) if s.completed_at else None,
+            currency=share.currency, amount=amount,
+            standalone_cost=None if share.standalone_cost is None
+            else quantize(share.standalone_cost, share.currency),
+            saving=None if share.saving is None else quantize(share.saving, share.currency),
+            billing_currency=share.billing_currency,
+            billing_amount=quantize(share.billing_amount, share.billing_currency),
+            billing_saving=billing_saving, fx_rate=share.fx_rate.normalize(),
+            lines=list(share.lines or [])))
+        if s.status == Settlement.Status.COMPLETED:
+            bucket = totals[share.billing_currency]
+            bucket["billed"] += quantize(share.billing_amount, share.billing_currency)
+            if billing_saving is not None:
+                bucket["saving"] += billing_saving
+                bucket["standalone"] += quantize(share.billing_amount, share.billing_currency) \
+                    + billing_saving
+    return Statement(
+        firm=firm, date_from=date_from, date_to=date_to, lines=lines,
+        totals=[StatementTotal(currency=c, **v) for c, v in sorted(totals.items())])
+
+
+def settlements_held() -> QuerySet[Settlement]:
+    return (Settlement.objects.filter(status=Settlement.Status.HELD)
+            .select_related("pool", "invoice").order_by("created_at", "pk"))
+
+
+def settlements_recent(*, limit: int = 10) -> QuerySet[Settlement]:
+    return (Settlement.objects.exclude(status=Settlement.Status.HELD)
+            .select_related("pool", "invoice").order_by("-created_at", "-pk")[:limit])
+
+
+def settlement_visible(*, settlement_id: Any, firm: Firm | None,
+                       coordinator: bool) -> Settlement | None:
+    """A settlement its coordinator or a firm with a share in it may see; None otherwise."""
+    try:
+        pk = int(settlement_id)
+    except (TypeError, ValueError):
+        return None
+    qs = Settlement.objects.select_related("pool", "invoice").filter(pk=pk)
+    if not coordinator:
+        if firm is None:
+            return None
+        qs = qs.filter(Q(shares__firm=firm) | Q(pool__members__firm=firm,
+                                                    pool__members__status="accepted")).distinct()
+    return qs.first()
+
+
+def settlement_shares_for(*, settlement: Settlement, firm: Firm | None,
+                          coordinator: bool) -> list[SettlementShare]:
+    """Every share for a coordinator; only its own for a firm (other members stay anonymous)."""
+    shares = settlement.shares.select_related("firm").order_by("pk")
+    if not coordinator:
+        shares = shares.filter(firm=firm)
+    return list(shares)

@@ -1,0 +1,288 @@
+"""Choosing containers for a sea pool: exact small cases and properties."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pooling.domain.packing import (
+    ContainerType,
+    Load,
+    PackingError,
+    Placement,
+    SeaPlan,
+    plan_sea,
+)
+
+D = Decimal
+GP20 = ContainerType("20GP", D("1500"), D("28"), D("21700"))
+GP40 = ContainerType("40GP", D("2400"), D("58"), D("26600"))
+HC40 = ContainerType("40HC", D("2600"), D("67"), D("26500"))
+TYPES = (GP20, GP40, HC40)
+
+
+def lcl_rate(kg: Decimal, cbm: Decimal) -> Decimal:
+    """90 per W/M (one tonne or one CBM), minimum one W/M; nothing costs nothing."""
+    if kg == 0 and cbm == 0:
+        return D(0)
+    return max(kg / 1000, cbm, D(1)) * D(90)
+
+
+def load(id_: str, cbm: str, kg: str, splittable: bool = False) -> Load:
+    return Load(id_, D(cbm), D(kg), splittable)
+
+
+def recompute(plan: SeaPlan, types: Sequence[ContainerType] = TYPES) -> Decimal:
+    price = {t.code: t.price for t in types}
+    total = sum((price[c.code] for c in plan.containers), D(0))
+    return total + lcl_rate(plan.lcl_kg, plan.lcl_cbm)
+
+
+def check_invariants(plan: SeaPlan, loads: Sequence[Load], types: Sequence[ContainerType]) -> None:
+    by_code = {t.code: t for t in types}
+    for container in plan.containers:
+        t = by_code[container.code]
+        assert container.placements
+        assert container.used_cbm <= t.usable_cbm
+        assert container.used_kg <= t.payload_kg
+    parts: dict[str | int, list[Placement]] = {}
+    for p in [*(p for c in plan.containers for p in c.placements), *plan.lcl]:
+        assert p.volume_cbm >= 0 and p.gross_kg >= 0
+        parts.setdefault(p.load_id, []).append(p)
+    assert set(parts) == {ld.id for ld in loads}
+    for ld in loads:
+        assert sum((p.volume_cbm for p in parts[ld.id]), D(0)) == ld.volume_cbm
+        assert sum((p.gross_kg for p in parts[ld.id]), D(0)) == ld.gross_kg
+        if not ld.splittable:
+            assert len(parts[ld.id]) == 1
+
+
+# --- exact cases -----------------------------------------------------------------------
+
+
+def test_no_loads_cost_nothing() -> None:
+    plan = plan_sea([], TYPES, lcl_rate)
+    assert plan == SeaPlan((), (), D(0))
+
+
+def test_small_load_ships_lcl() -> None:
+    plan = plan_sea([load("a", "3", "800")], TYPES, lcl_rate)
+    assert plan.containers == ()
+    assert plan.lcl == (Placement("a", D(3), D(800)),)
+    assert plan.cost == D(270)
+
+
+def test_load_worth_a_container_gets_the_cheapest_that_fits() -> None:
+    plan = plan_sea([load("a", "25", "9000")], TYPES, lcl_rate)
+    assert plan.container_codes == ("20GP",)
+    assert plan.lcl == ()
+    assert plan.cost == D(1500)
+
+
+def test_payload_binds_as_well_as_volume() -> None:
+    def dear_lcl(kg: Decimal, cbm: Decimal) -> Decimal:
+        return lcl_rate(kg, cbm) * 2
+
+    # 10 CBM but 24 t: too heavy for a 20GP (21.7 t); 24 W/M of LCL cost 4320 at this
+    # rate, so the 40GP (26.6 t) at 2400 wins over the dearer 40HC (26.5 t, 2600).
+    plan = plan_sea([load("a", "10", "24000")], TYPES, dear_lcl)
+    assert plan.container_codes == ("40GP",)
+    assert plan.cost == D(2400)
+    # 26.55 t fits only the 40GP, even when the 40HC is offered cheaper.
+    cheap_hc = ContainerType("40HC", D("2000"), D("67"), D("26500"))
+    heavy = plan_sea([load("a", "10", "26550")], [GP20, GP40, cheap_hc], dear_lcl)
+    assert heavy.container_codes == ("40GP",)
+    # At the ordinary rate 24 W/M of LCL (2160) is cheaper than any box that carries it.
+    assert plan_sea([load("a", "10", "24000")], TYPES, lcl_rate).containers == ()
+
+
+def test_two_loads_share_one_container() -> None:
+    plan = plan_sea([load("a", "15", "3000"), load("b", "12", "4000")], TYPES, lcl_rate)
+    assert plan.container_codes == ("20GP",)
+    assert plan.cost == D(1500)
+    assert {p.load_id for p in plan.containers[0].placements} == {"a", "b"}
+
+
+def test_three_loads_exact_choice_between_container_and_lcl() -> None:
+    # a+b fill a 20GP exactly; c is small and ships LCL rather than a second box.
+    loads = [load("a", "20", "5000"), load("b", "8", "2000"), load("c", "4", "1000")]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    assert plan.container_codes == ("20GP",)
+    assert plan.lcl == (Placement("c", D(4), D(1000)),)
+    assert plan.cost == D(1500) + D(360)
+
+
+def test_three_loads_best_of_every_container_multiset() -> None:
+    loads = [load("a", "20", "5000"), load("b", "15", "3000"), load("c", "40", "9000", True)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    # One 40HC (67 CBM) takes a, b and 32 CBM of c; the other 8 CBM of c ship LCL.
+    assert plan.container_codes == ("40HC",)
+    assert plan.lcl_cbm == D(8)
+    assert plan.lcl_kg == D(1800)
+    assert plan.cost == D(2600) + D(720)
+    check_invariants(plan, loads, TYPES)
+
+
+def test_non_splittable_load_too_big_for_any_container_ships_lcl_whole() -> None:
+    loads = [load("huge", "80", "10000"), load("a", "27", "5000")]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    assert plan.container_codes == ("20GP",)
+    assert plan.lcl == (Placement("huge", D(80), D(10000)),)
+    assert plan.cost == D(1500) + D(80) * 90
+
+
+def test_splittable_load_spreads_over_containers() -> None:
+    plan = plan_sea([load("big", "130", "30000", True)], TYPES, lcl_rate)
+    loads = [load("big", "130", "30000", True)]
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == recompute(plan)
+    # 2 x 40HC (134 CBM, 53 t) at 5200 beat every alternative that needs LCL.
+    assert plan.container_codes == ("40HC", "40HC")
+    assert plan.lcl == ()
+
+
+def test_split_parts_keep_density_and_add_up_exactly() -> None:
+    loads = [load("x", "100.333333", "12345.678", True)]
+    plan = plan_sea(loads, [GP20], lcl_rate)
+    check_invariants(plan, loads, [GP20])
+    for c in plan.containers:
+        for p in c.placements:
+            assert p.volume_cbm <= D(28)
+
+
+def test_fixed_cost_replaces_the_formula() -> None:
+    calls: list[tuple[tuple[str, ...], Decimal, Decimal]] = []
+
+    def tariff(codes: Sequence[str], kg: Decimal, cbm: Decimal) -> Decimal:
+        calls.append((tuple(codes), kg, cbm))
+        # Every container carries a 1000 surcharge: LCL becomes the better deal.
+        return sum((D(1000) + {"20GP": D(1500)}.get(c, D(5000)) for c in codes), D(0)) + (
+            lcl_rate(kg, cbm)
+        )
+
+    plan = plan_sea([load("a", "25", "9000")], TYPES, lcl_rate, fixed_cost=tariff)
+    assert calls
+    assert plan.containers == ()
+    assert plan.cost == D(25) * 90
+
+
+def test_rejects_bad_input() -> None:
+    with pytest.raises(PackingError, match="more than once"):
+        plan_sea([load("a", "1", "1"), load("a", "2", "2")], TYPES, lcl_rate)
+    with pytest.raises(PackingError, match="negative"):
+        plan_sea([load("a", "-1", "1")], TYPES, lcl_rate)
+    with pytest.raises(PackingError, match="finite Decimal"):
+        plan_sea([Load("a", 1.5, D(1), False)], TYPES, lcl_rate)  # type: ignore[arg-type]
+    with pytest.raises(PackingError, match="must be positive"):
+        plan_sea([], [ContainerType("X", D(1), D(0), D(1))], lcl_rate)
+    with pytest.raises(PackingError, match="listed twice"):
+        plan_sea([], [GP20, GP20], lcl_rate)
+
+
+def test_no_container_types_means_all_lcl() -> None:
+    plan = plan_sea([load("a", "30", "1000", True)], [], lcl_rate)
+    assert plan.containers == ()
+    assert plan.cost == D(2700)
+
+
+# --- brute force on tiny pools ----------------------------------------------------------
+
+
+def brute_force(loads: Sequence[Load], types: Sequence[ContainerType]) -> Decimal:
+    """Cheapest plan for whole (non-splittable) loads over every assignment."""
+    best = lcl_rate(
+        sum((ld.gross_kg for ld in loads), D(0)), sum((ld.volume_cbm for ld in loads), D(0))
+    )
+    n = len(loads)
+    # Each load goes to LCL (-1) or to one of n container slots, each slot of some type.
+    for slot_types in itertools.product(range(len(types)), repeat=n):
+        for target in itertools.product(range(-1, n), repeat=n):
+            cbm = [D(0)] * n
+            kg = [D(0)] * n
+            for ld, t in zip(loads, target, strict=True):
+                if t >= 0:
+                    cbm[t] += ld.volume_cbm
+                    kg[t] += ld.gross_kg
+            if any(
+                cbm[s] > types[slot_types[s]].usable_cbm or kg[s] > types[slot_types[s]].payload_kg
+                for s in range(n)
+            ):
+                continue
+            used = {t for t in target if t >= 0}
+            lcl_loads = [ld for ld, t in zip(loads, target, strict=True) if t < 0]
+            cost = sum((types[slot_types[s]].price for s in used), D(0)) + lcl_rate(
+                sum((ld.gross_kg for ld in lcl_loads), D(0)),
+                sum((ld.volume_cbm for ld in lcl_loads), D(0)),
+            )
+            best = min(best, cost)
+    return best
+
+
+cbm_values = st.decimals(min_value=D("0.5"), max_value=D("60"), places=1)
+kg_values = st.decimals(min_value=D("50"), max_value=D("25000"), places=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(cbm_values, kg_values), min_size=1, max_size=3))
+def test_tiny_pools_match_brute_force(specs: list[tuple[Decimal, Decimal]]) -> None:
+    loads = [Load(f"L{k}", cbm, kg, False) for k, (cbm, kg) in enumerate(specs)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == brute_force(loads, TYPES)
+
+
+# --- properties -------------------------------------------------------------------------
+
+load_specs = st.lists(
+    st.tuples(
+        st.decimals(min_value=D("0"), max_value=D("90"), places=3),
+        st.decimals(min_value=D("0"), max_value=D("30000"), places=2),
+        st.booleans(),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(load_specs, st.sets(st.sampled_from(TYPES), min_size=0, max_size=3))
+def test_plan_properties(
+    specs: list[tuple[Decimal, Decimal, bool]], chosen: set[ContainerType]
+) -> None:
+    types = sorted(chosen, key=lambda t: t.code)
+    loads = [Load(k, cbm, kg, split) for k, (cbm, kg, split) in enumerate(specs)]
+    plan = plan_sea(loads, types, lcl_rate)
+    check_invariants(plan, loads, types)
+    assert plan.cost == recompute(plan, TYPES)
+    all_lcl = lcl_rate(
+        sum((ld.gross_kg for ld in loads), D(0)), sum((ld.volume_cbm for ld in loads), D(0))
+    )
+    assert plan.cost <= all_lcl
+    assert plan_sea(loads, types, lcl_rate) == plan
+    assert plan_sea(list(loads), list(types), lcl_rate) == plan
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0.1"), max_value=D("30"), places=2),
+            st.decimals(min_value=D("10"), max_value=D("9000"), places=0),
+            st.booleans(),
+        ),
+        min_size=30,
+        max_size=60,
+    )
+)
+def test_large_pools_stay_valid(specs: list[tuple[Decimal, Decimal, bool]]) -> None:
+    loads = [Load(k, cbm, kg, split) for k, (cbm, kg, split) in enumerate(specs)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == recompute(plan)
+    assert plan.cost <= lcl_rate(
+        sum((ld.gross_kg for ld in loads), D(0)), sum((ld.volume_cbm for ld in loads), D(0))
+    )
