@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from accounts.models import Partner
@@ -21,6 +22,9 @@ from tests.factories import FirmFactory, MembershipFactory, PartnerFactory, User
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("COOP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+# One queue per test process: Celery caches its routes, so every worker test in a
+# process sends to, and starts its worker on, the same queue.
+WORKER_QUEUE = f"coop-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(autouse=True)
@@ -101,10 +105,18 @@ __all__ = ["FirmFactory", "client_for", "partner_client"]
 def _reset_connections() -> None:
     """Drop cached broker/backend connections so a changed broker_url takes effect."""
     celery_app.__dict__.pop("backend", None)
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()  # kombu keeps pools per connection in a global registry
+
+
+def _close_worker_connections() -> None:
+    """End sessions a killed or stopped worker left open on this test database."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
@@ -112,7 +124,7 @@ def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped
     """A real `celery worker` process on Redis, reading this test's PostgreSQL database."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker tests need PostgreSQL")
-    queue = f"coop-test-{uuid.uuid4().hex[:8]}"
+    queue = WORKER_QUEUE
     broker = f"{REDIS_URL}/1"
     db = connection.settings_dict
     env = {
@@ -152,6 +164,7 @@ def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        _close_worker_connections()
         celery_app.conf.update(previous)
         _reset_connections()
         (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)

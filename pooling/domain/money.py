@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 # ISO 4217 minor units for the currencies whose exponent is not 2.
 _MINOR_UNIT_EXCEPTIONS: dict[str, int] = {
@@ -26,6 +27,7 @@ class MoneyError(ValueError):
     """An amount or currency that cannot be used as money."""
 
 
+@cache
 def minor_unit(currency: str) -> int:
     """Number of decimal places of `currency` (ISO 4217 exponent)."""
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
@@ -33,6 +35,7 @@ def minor_unit(currency: str) -> int:
     return _MINOR_UNIT_EXCEPTIONS.get(currency, 2)
 
 
+@cache
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
 

@@ -330,3 +330,10 @@ def console_context(request: HttpRequest) -> dict[str, Any]:
         "pools_charts": savings_charts(selectors.savings_by_month()),
         "nav_links": nav_links(request),
     }
+
+
+def notifications_nav(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the notifications link with the unread count on every page."""
+    if not getattr(request.user, "is_authenticated", False) or not getattr(request.user, "pk", None):
+        return {}
+    return {"nav_links": nav_links(request)}
