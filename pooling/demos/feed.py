@@ -43,24 +43,32 @@ AIR_CARD: dict[str, Any] = {
 }
 
 
+# A second sea lane, so the demo also has a pool waiting for the coordinator.
+SEA_CARD_HAMBURG: dict[str, Any] = {
+    **SEA_CARD, "origin": "CNNGB", "destination": "DEHAM", "lcl_rate_per_wm": Decimal("82.00"),
+    "transit_days": 30,
+}
+
+
 def load(report: Any, ctx: dict[str, Any]) -> None:
     partners = ctx["partners"]
     logistics = partners[LOGISTICS_PARTNER]
     today = timezone.localdate()
     cards: dict[str, RateCard] = {}
-    for spec in (SEA_CARD, AIR_CARD):
+    for key, spec in (("sea_lcl", SEA_CARD), ("air", AIR_CARD),
+                      ("sea_lcl_hamburg", SEA_CARD_HAMBURG)):
         lane = {k: spec[k] for k in ("origin", "destination", "mode")}
         card = RateCard.objects.filter(partner=logistics, **lane).order_by("-version").first()
         if card is None:
             card = rate_card_upload(partner=logistics, valid_from=today - dt.timedelta(days=30),
                                     **spec)
             report.created.append(f"rate card {card}")
-        cards[spec["mode"]] = card
+        cards[key] = card
 
     if not CapacityOffer.objects.filter(partner=logistics).exists():
         offers = [
             ("CNSZX", "USLAX", "sea_lcl", 16, {"40HC": 2, "20GP": 1}, None, None, cards["sea_lcl"]),
-            ("CNSZX", "DEFRA", "air", 8, {}, Decimal("1500"), Decimal("9"), cards["air"]),
+            ("CNSZX", "DEFRA", "air", 11, {}, Decimal("1500"), Decimal("9"), cards["air"]),
             ("CNSZX", "DEFRA", "air", 20, {}, Decimal("2500"), Decimal("15"), cards["air"]),
         ]
         for origin, dest, mode, days, equipment, kg, cbm, card in offers:

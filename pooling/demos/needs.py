@@ -72,6 +72,12 @@ DEMANDS = [
     ("Shenzhen Gadgets Ltd", "DEMO-AIR-01", "CNSZX", "DEFRA", "air", "240", "1.1", 6, 20),
     ("Osaka Beauty KK", "DEMO-AIR-02", "CNSZX", "DEFRA", "air", "150", "0.6", 5, 18),
     ("Pearl River Home Co", "DEMO-AIR-03", "CNSZX", "DEFRA", "air", "80", "0.5", 7, 21),
+    ("Lisboa Ceramics Lda", "DEMO-AIR-04", "CNSZX", "DEFRA", "air", "120", "0.9", 14, 32),
+    ("Mumbai Textiles Pvt Ltd", "DEMO-AIR-05", "CNSZX", "DEFRA", "air", "95", "0.7", 15, 30),
+    ("Osaka Beauty KK", "DEMO-AIR-06", "CNSZX", "DEFRA", "air", "60", "0.4", 13, 31),
+    ("Lisboa Ceramics Lda", "DEMO-SEA-06", "CNNGB", "DEHAM", "sea_lcl", "1800", "7", 9, 70),
+    ("Osaka Beauty KK", "DEMO-SEA-07", "CNNGB", "DEHAM", "sea_lcl", "900", "4.5", 10, 75),
+    ("Kuwait Outdoor Co", "DEMO-SEA-08", "CNNGB", "DEHAM", "sea_lcl", "2600", "11", 8, 72),
 ]
 
 # firm, programme, market, budget, starts in days, lasts days, category

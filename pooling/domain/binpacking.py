@@ -282,6 +282,51 @@ def _exact_fills(
     return out, not complete
 
 
+def _completions(
+    vals: Sequence[int],
+    neg: Sequence[int],
+    avail: list[int],
+    index: dict[int, int],
+    room: int,
+    limit: int,
+) -> tuple[list[_Fill], bool]:
+    """Like `_exact_fills`, with a direct pass when at most two more items can fit.
+
+    When three of the smallest remaining items overflow `room`, a completion is one item
+    of size `room` or a pair j <= k (in size order, larger first) with
+    vals[j] + vals[k] = room, found by hashing the partner size.
+    """
+    if room == 0:
+        return [()], False
+    n = len(vals)
+    last = n - 1
+    while last >= 0 and not avail[last]:
+        last -= 1
+    if last < 0 or room < vals[last]:
+        return [], False
+    smallest = vals[last]
+    if room >= 3 * smallest:
+        return _exact_fills(vals, neg, avail, index, room, limit)
+    out: list[_Fill] = []
+    single = index.get(room, -1)
+    if single >= 0 and avail[single]:
+        out.append((single,))
+    # The larger item of a pair is at least half the room and leaves room for the smallest.
+    for j in range(bisect_left(neg, smallest - room), last + 1):
+        v = vals[j]
+        rest = room - v
+        if rest > v:
+            break
+        if not avail[j]:
+            continue
+        k = index.get(rest, -1)
+        if k >= 0 and avail[k] > (k == j):
+            if len(out) >= limit:
+                return out, True
+            out.append((j, k))
+    return out, False
+
+
 def _luby(i: int) -> int:
     """The i-th term (from 1) of the Luby restart sequence 1, 1, 2, 1, 1, 2, 4, ..."""
     k = 1
@@ -296,7 +341,12 @@ def _luby(i: int) -> int:
 
 
 class _Budget(Exception):
-    """The search ran out of time."""
+    """The search ran out of nodes or time."""
+
+
+_ORDER = 0
+_NODES = 0
+_FILL_LIMIT = 64  # completions listed per item; beyond this the branching is incomplete
 
 
 def _exact_packing(
@@ -308,14 +358,19 @@ def _exact_packing(
 ) -> list[_Bin] | None:
     """Bins that are all filled exactly to capacity, or None if none found in time.
 
-    Depth-first: each level fills one bin around the item with the fewest exact fills
-    (fail first: an item with no fill proves the branch dead, one with a single fill is
-    forced). Fills are tried hardest first: those made of items with the fewest fills of
-    their own. Dead ends are remembered by the multiset of items left. The search restarts
-    on node budgets that follow the Luby sequence (200 nodes a unit), breaking ties and
-    perturbing the fill order with the seeded generator, so that no single early mistake
-    can absorb all the time.
+    An exact cover search over the remaining multiset of items. Each node first
+    propagates: for every remaining size it lists the completions (the multisets of other
+    remaining items that fill its bin exactly); a size with none proves the node dead,
+    and a size with exactly one gets that bin at once, repeating until nothing is forced.
+    It then branches on the size with the fewest completions (ties to the larger size),
+    trying first the completions made of the most constrained items. States proved dead
+    are remembered by their multiset of remaining items, across restarts too.
+
+    The first attempt is fully deterministic and has a generous node budget; only if it
+    runs out does the search restart on Luby-scaled budgets, breaking ties and perturbing
+    the completion order with the seeded generator.
     """
+    n = len(vals)
     cnt = list(counts)
     index = {v: j for j, v in enumerate(vals)}
     neg = [-v for v in vals]
@@ -325,68 +380,102 @@ def _exact_packing(
     node_limit = 0
     shuffle = False
 
-    def search() -> tuple[bool, bool]:
-        if not any(cnt):
-            return True, True
-        key = tuple(cnt)
-        if key in failed:
-            return False, True
-        nonlocal nodes
-        nodes += 1
-        if nodes > node_limit or time.perf_counter() > deadline or len(bins) > 900:
-            raise _Budget
-        # Fail first: branch on the item with the fewest exact fills.
-        options: dict[int, int] = {}
-        best: tuple[int, list[_Fill], bool] | None = None
-        ties = 0
-        for j, v in enumerate(vals):
-            if not cnt[j]:
-                continue
+    def take(fill: _Fill) -> None:
+        for j in fill:
             cnt[j] -= 1
-            fills, truncated = _exact_fills(vals, neg, cnt, index, capacity - v, 64)
-            if v == capacity:
-                fills, truncated = [()], False
-            cnt[j] += 1
-            options[j] = len(fills)
-            if best is None or len(fills) < len(best[1]):
-                best, ties = (j, fills, truncated), 1
-            elif shuffle and len(fills) == len(best[1]):
-                ties += 1
-                if rng.randrange(ties) == 0:
-                    best = (j, fills, truncated)
-            if len(fills) <= 1:
+        bins.append(fill)
+
+    def undo(depth: int) -> None:
+        while len(bins) > depth:
+            for j in bins.pop():
+                cnt[j] += 1
+
+    def completions(j: int) -> tuple[list[_Fill], bool]:
+        cnt[j] -= 1
+        found = _completions(vals, neg, cnt, index, capacity - vals[j], _FILL_LIMIT)
+        cnt[j] += 1
+        return found
+
+    def expand() -> tuple[bool, bool]:
+        """Propagate forced bins, then branch; returns (solved, fully explored)."""
+        while True:
+            options: dict[int, int] = {}
+            best: tuple[int, list[_Fill], bool] | None = None
+            ties = 0
+            changed = False
+            for j in range(n):
+                if not cnt[j]:
+                    continue
+                fills, truncated = completions(j)
+                if not fills:
+                    return False, True
+                if len(fills) == 1 and not truncated:
+                    # Forced: this item's bin can only be completed one way.
+                    take((j, *fills[0]))
+                    changed = True
+                    continue
+                options[j] = len(fills)
+                if best is None or len(fills) < len(best[1]):
+                    best, ties = (j, fills, truncated), 1
+                elif shuffle and len(fills) == len(best[1]):
+                    ties += 1
+                    if rng.randrange(ties) == 0:
+                        best = (j, fills, truncated)
+            if not changed:
                 break
+            if not any(cnt):
+                return True, True
+            if tuple(cnt) in failed:
+                return False, True
         if best is None:
-            return True, True
+            return not any(cnt), True
         first, fills, truncated = best
 
         def hardness(fill: _Fill) -> float:
-            score = sum(1 / (1 + options.get(j, 64)) for j in fill)
+            score = sum(1 / (1 + options.get(j, 1)) for j in fill)
             return score * (1 + 0.5 * rng.random()) if shuffle else score
 
-        fills = sorted(fills, key=hardness, reverse=True)
+        if _ORDER == 0:
+            fills.sort(key=hardness, reverse=True)
+        elif _ORDER == 1:
+            fills.sort()
+        elif _ORDER == 2:
+            fills.sort(reverse=True)
+        elif _ORDER == 3:
+            fills.sort(key=hardness)
+        global _NODES
+        _NODES += 1
         complete = not truncated
-        cnt[first] -= 1
+        depth = len(bins)
         for fill in fills:
-            for j in fill:
-                cnt[j] -= 1
-            bins.append((first, *fill))
+            take((first, *fill))
             solved, explored = search()
             if solved:
                 return True, True
-            bins.pop()
-            for j in fill:
-                cnt[j] += 1
+            undo(depth)
             complete = complete and explored
-        cnt[first] += 1
-        if complete:
-            failed.add(key)
         return False, complete
+
+    def search() -> tuple[bool, bool]:
+        nonlocal nodes
+        key = tuple(cnt)
+        if key in failed:
+            return False, True
+        nodes += 1
+        if nodes > node_limit or (nodes & 31 == 0 and time.perf_counter() > deadline):
+            raise _Budget
+        depth = len(bins)
+        solved, complete = expand()
+        if not solved:
+            undo(depth)
+            if complete:
+                failed.add(key)
+        return solved, complete
 
     attempt = 0
     while time.perf_counter() < deadline:
+        node_limit = 10**7 if attempt == 0 else 200 * _luby(attempt)
         attempt += 1
-        node_limit = 200 * _luby(attempt)
         cnt[:] = counts
         bins.clear()
         nodes = 0

@@ -27,6 +27,7 @@ from pooling.domain.ad_matching import flight_days
 from pooling.domain.money import minor_unit, quantize
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, Pool, PoolMember, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
+from pooling.services.pools import pool_reprice
 from pooling.services.transitions import lock_pool, record_event
 
 MAX_GROSS_KG = Decimal(500_000)
@@ -523,6 +524,8 @@ def _leave_pools(*, memberships: Iterable[PoolMember], actor: Any, what: str) ->
                                                        updated_at=timezone.now())
         Pool.objects.filter(pk=pool.pk).update(member_count=F("member_count") - 1,
                                                updated_at=timezone.now())
+        # the others' shares follow the new membership, as when a firm leaves a pool
+        pool_reprice(pool=pool)
         record_event(pool=pool, action="member_left", actor=actor,
                      reason=f"{member.firm} withdrew its {what}.")
 

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from pooling import demo
 
@@ -9,7 +10,9 @@ class Command(BaseCommand):
     help = "Load the demo cooperative (idempotent: loading twice changes nothing)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = demo.load()
+        # Notifications of the demo's own story go to the in-app list, not the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            report = demo.load()
         if report.created:
             self.stdout.write("Created: " + "; ".join(report.created))
         else:
