@@ -18,6 +18,11 @@ SESSION_KEY = "acting_firm_id"
 HEADER = "HTTP_X_FIRM"
 
 
+def is_person(user: Any) -> bool:
+    """A signed-in person, not a partner's API key."""
+    return not isinstance(user, PartnerPrincipal) and bool(user.is_authenticated)
+
+
 def firms_for_user(user: Any) -> Any:
     return Firm.objects.filter(memberships__user=user).order_by("legal_name")
 
@@ -36,7 +41,7 @@ def membership_for(user: Any, firm_id: Any) -> Membership | None:
 
 def firm_from_session(request: HttpRequest) -> Firm | None:
     user = request.user
-    if not user.is_authenticated or isinstance(user, PartnerPrincipal):
+    if not is_person(user):
         return None
     firm_id = request.session.get(SESSION_KEY)
     if firm_id is not None:
@@ -53,7 +58,7 @@ def firm_from_session(request: HttpRequest) -> Firm | None:
 def firm_for_api(request: Any) -> Firm | None:
     """The firm named by `X-Firm` (or the user's only firm); raises on a wrong name."""
     user = request.user
-    if isinstance(user, PartnerPrincipal) or not user.is_authenticated:
+    if not is_person(user):
         return None
     named = request.META.get(HEADER)
     if named:
@@ -85,7 +90,7 @@ class IsFirmUser(permissions.BasePermission):
     message = "This endpoint is for firm users acting for one of their firms."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        if isinstance(request.user, PartnerPrincipal) or not request.user.is_authenticated:
+        if not is_person(request.user):
             return False
         firm = firm_for_api(request)
         request.firm = firm
@@ -99,7 +104,7 @@ class IsFirmUserOrCoordinator(permissions.BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         user = request.user
-        if isinstance(user, PartnerPrincipal) or not user.is_authenticated:
+        if not is_person(user):
             return False
         request.firm = firm_for_api(request) if user.memberships.exists() else None
         return request.firm is not None or bool(user.is_coordinator)
@@ -109,12 +114,7 @@ class IsCoordinator(permissions.BasePermission):
     message = "Only coordinators of the cooperative may do this."
 
     def has_permission(self, request: Any, view: Any) -> bool:
-        user = request.user
-        return (
-            not isinstance(user, PartnerPrincipal)
-            and user.is_authenticated
-            and bool(user.is_coordinator)
-        )
+        return is_person(request.user) and bool(request.user.is_coordinator)
 
 
 class IsPartner(permissions.BasePermission):

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from pooling.models import Account, LedgerEntry, LedgerTransaction
-from pooling.services.ledger import LedgerError, Leg, ledger_post, ledger_reverse
+from pooling.services.ledger import AccountCache, LedgerError, Leg, ledger_post, ledger_reverse
 from tests.factories import FirmFactory, PartnerFactory
 
 D = Decimal
@@ -116,3 +116,83 @@ def test_the_service_refuses_unbalanced_legs_before_the_database_does():
         ledger_post(description="bad", legs=[Leg(firm, D("50.01")), Leg(partner, D("-50.00"))])
 
     assert LedgerTransaction.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_legs_added_after_a_passed_check_are_checked_again_at_commit():
+    # given a balanced transaction whose check already ran inside the database transaction
+    firm, partner = accounts()
+    with pytest.raises(IntegrityError, match="does not balance in USD: legs sum to 5.0000"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            txn_id = raw_transaction(cursor, [(firm.pk, "USD", "10.00"),
+                                              (partner.pk, "USD", "-10.00")])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+            # when one more leg unbalances it before commit
+            cursor.execute("INSERT INTO pooling_ledgerentry (transaction_id, account_id, "
+                           "currency, amount, memo) VALUES (%s, %s, 'USD', 5, '')",
+                           [txn_id, firm.pk])
+
+    # then the commit was refused and nothing was stored
+    assert LedgerTransaction.objects.count() == 0
+    assert LedgerEntry.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_transactions_in_one_statement_are_each_checked_and_leave_no_notes():
+    # given two accounts
+    firm, partner = accounts()
+
+    # when one statement writes three transactions' legs and one of them does not balance
+    with pytest.raises(IntegrityError, match="does not balance in USD: legs sum to 0.0100"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            ids = [raw_transaction(cursor, []) for _ in range(3)]
+            cursor.execute(
+                "INSERT INTO pooling_ledgerentry (transaction_id, account_id, currency, amount, "
+                "memo) VALUES (%s, %s, 'USD', 1, ''), (%s, %s, 'USD', -1, ''), "
+                "(%s, %s, 'USD', 2, ''), (%s, %s, 'USD', -2, ''), "
+                "(%s, %s, 'USD', 3.01, ''), (%s, %s, 'USD', -3, '')",
+                [ids[0], firm.pk, ids[0], partner.pk, ids[1], firm.pk, ids[1], partner.pk,
+                 ids[2], firm.pk, ids[2], partner.pk])
+
+    # then nothing was stored
+    assert LedgerEntry.objects.count() == 0
+
+    # and a balanced batch commits and leaves no pending notes behind
+    with transaction.atomic(), connection.cursor() as cursor:
+        ids = [raw_transaction(cursor, []) for _ in range(2)]
+        cursor.execute(
+            "INSERT INTO pooling_ledgerentry (transaction_id, account_id, currency, amount, "
+            "memo) VALUES (%s, %s, 'USD', 1, ''), (%s, %s, 'USD', -1, ''), "
+            "(%s, %s, 'USD', 2, ''), (%s, %s, 'USD', -2, '')",
+            [ids[0], firm.pk, ids[0], partner.pk, ids[1], firm.pk, ids[1], partner.pk])
+    assert LedgerEntry.objects.count() == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pooling_ledger_unchecked")
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_account_cache_creates_missing_accounts_once_and_reuses_existing_ones():
+    # given a firm with a USD account and a partner without any
+    firm = FirmFactory()
+    partner = PartnerFactory()
+    existing = Account.objects.create(kind="firm", firm=firm, currency="USD", name="firm")
+    cache = AccountCache()
+    cache.prefetch(firms=[firm], partners=[partner])
+
+    # when the accounts a posting needs are ensured, twice
+    wanted = [("firm", firm, None, "USD"), ("firm", firm, None, "EUR"),
+              ("partner", None, partner, "USD"), ("clearing", None, None, "USD"),
+              ("clearing", None, None, "USD")]
+    cache.ensure(wanted)
+    cache.ensure(wanted)
+
+    # then the missing ones exist exactly once and the existing one is reused
+    assert cache.get("firm", "USD", firm=firm) == existing
+    assert Account.objects.filter(kind="firm", firm=firm).count() == 2
+    assert cache.get("firm", "EUR", firm=firm).name == f"{firm.legal_name} payable"
+    assert cache.get("partner", "USD", partner=partner).name == f"{partner.name} payable"
+    assert Account.objects.filter(kind="clearing", currency="USD").count() == 1
+    assert Account.objects.count() == 4

@@ -31,8 +31,9 @@ def test_the_demo_catalogue_and_needs_load_once() -> None:
     assert (dsp.currency, dsp.minimum_spend) == ("USD", Decimal("50000"))
     assert ShippingDemand.objects.filter(origin="CNSZX", destination="USLAX",
                                          mode="sea_lcl").count() == 5
-    assert ShippingDemand.objects.filter(destination="DEFRA", mode="air").count() == 3
+    assert ShippingDemand.objects.filter(destination="DEFRA", mode="air").count() == 6
+    assert ShippingDemand.objects.filter(origin="CNNGB", destination="DEHAM").count() == 3
     assert sorted(AdNeed.objects.filter(programme=dsp).values_list("budget", flat=True)) == [
         Decimal("15000"), Decimal("18000"), Decimal("20000")]
-    assert len(ctx["demands"]) == 8
+    assert len(ctx["demands"]) == 14
     assert len(ctx["ad_needs"]) == 4

@@ -95,11 +95,14 @@ def test_the_chargeable_weight_follows_the_current_values(web) -> None:
     sea = web.post("/needs/demands/chargeable/", {"mode": "sea_lcl", "gross_kg": "2500",
                                                   "volume_cbm": "1.2"}).content.decode()
     empty = web.post("/needs/demands/chargeable/", {"mode": "air"}).content.decode()
+    half = web.post("/needs/demands/chargeable/", {"mode": "air", "gross_kg": "100"}).content.decode()
 
     assert "200.000 kg" in air
     assert "240.000 kg" in express
     assert "2.500 W/M" in sea
-    assert "This field is required." in empty
+    assert "Choose a mode and give weight and volume (or package lines) to see it." in empty
+    assert "This field is required." not in empty
+    assert "This field is required." in half
 
 
 def test_a_firm_edits_its_open_demand_but_not_anothers(web, firm) -> None:

@@ -67,7 +67,8 @@ def settlement_in_flight() -> int | None:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid() AND state = 'idle in transaction' "
-            "AND query LIKE 'INSERT INTO \"pooling_poolevent\"%%'")
+            "AND (query LIKE 'INSERT INTO \"pooling_poolevent\"%%' "
+            "OR query LIKE 'COPY \"pooling_poolevent\"%%')")
         row = cursor.fetchone()
     return row[0] if row else None
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
-from coop.api.views import ObjectApi
+from coop.api.views import ObjectApi, found, not_found, validated
 
 from .. import services
 from ..authentication import PartnerPrincipal
@@ -51,12 +51,8 @@ class TokenObtainApi(APIView):
         responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(
-            request, username=data.validated_data["email"].lower(),
-            password=data.validated_data["password"],
-        )
+        data = validated(self.InputSerializer, request.data)
+        user = authenticate(request, username=data["email"].lower(), password=data["password"])
         if user is None:
             raise ApplicationError(
                 "Email or password is wrong.", fields={"password": ["Email or password is wrong."]},
@@ -93,9 +89,7 @@ class FirmDetailApi(ObjectApi):
 
     @extend_schema(responses=FirmOutput)
     def get(self, request: Request, firm_id: int) -> Response:
-        firm = firms_for_user(request.user).filter(pk=firm_id).first()
-        if firm is None:
-            raise ApplicationError("Not found.", code="not_found", status_code=404)
+        firm = found(firms_for_user(request.user).filter(pk=firm_id).first())
         return Response(FirmOutput(firm).data)
 
 
@@ -140,9 +134,7 @@ class PartnerKeyListCreateApi(ObjectApi):
 
     @extend_schema(responses=PartnerKeyOutput(many=True))
     def get(self, request: Request, partner_id: int) -> Response:
-        partner = Partner.objects.filter(pk=partner_id).first()
-        if partner is None:
-            raise ApplicationError("Not found.", code="not_found", status_code=404)
+        partner = found(Partner.objects.filter(pk=partner_id).first())
         return Response(PartnerKeyOutput(partner.api_keys.order_by("-created"), many=True).data)
 
     @extend_schema(
@@ -152,12 +144,9 @@ class PartnerKeyListCreateApi(ObjectApi):
     )
     @idempotent
     def post(self, request: Request, partner_id: int) -> Response:
-        partner = Partner.objects.filter(pk=partner_id).first()
-        if partner is None:
-            raise ApplicationError("Not found.", code="not_found", status_code=404)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        new = services.partner_key_create(partner=partner, **data.validated_data)
+        partner = found(Partner.objects.filter(pk=partner_id).first())
+        new = services.partner_key_create(partner=partner,
+                                          **validated(self.InputSerializer, request.data))
         return Response(
             {"key": new.key, "api_key": PartnerKeyOutput(new.api_key).data},
             status=status.HTTP_201_CREATED,
@@ -173,5 +162,5 @@ class PartnerKeyRevokeApi(ObjectApi):
             partner = Partner.objects.get(pk=partner_id)
             api_key = services.partner_key_revoke(partner=partner, key_id=key_id)
         except (Partner.DoesNotExist, PartnerAPIKey.DoesNotExist):
-            raise ApplicationError("Not found.", code="not_found", status_code=404) from None
+            raise not_found() from None
         return Response(PartnerKeyOutput(api_key).data)

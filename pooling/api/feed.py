@@ -24,8 +24,7 @@ from accounts.authentication import PartnerPrincipal
 from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
-from coop.api.pagination import Pagination
-from coop.api.views import ObjectApi
+from coop.api.views import ObjectApi, found, not_found, paginated, saved, validated
 from pooling.models import (
     Booking,
     CapacityOffer,
@@ -54,24 +53,14 @@ from pooling.services import (
 )
 
 
-def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
-
-
 def _partner(request: Request) -> Any:
     return request.partner  # type: ignore[attr-defined]
 
 
-def _paginated(view: APIView, request: Request, queryset: Any, serializer: Any) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
-def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+def _own_pool(request: Request, pool_id: int) -> None:
+    """404 unless the pool is assigned to the calling partner."""
+    if not Pool.objects.filter(pk=pool_id, partner=_partner(request)).exists():
+        raise not_found()
 
 
 @extend_schema_field({"type": "string", "pattern": "^(invoice|credit_note)$",
@@ -177,13 +166,13 @@ class RateCardListCreateApi(APIView):
 
     @extend_schema(responses=RateCardOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.rate_cards_for_partner(
+        return paginated(self, request, selectors.rate_cards_for_partner(
             partner=_partner(request)), RateCardOutput)
 
     @extend_schema(request=InputSerializer, responses={201: RateCardOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         data["origin"] = data["origin"].upper()
         data["destination"] = data["destination"].upper()
         data["currency"] = data["currency"].upper()
@@ -198,10 +187,8 @@ class RateCardDetailApi(ObjectApi):
 
     @extend_schema(responses=RateCardOutput)
     def get(self, request: Request, card_id: int) -> Response:
-        card = selectors.rate_cards_for_partner(partner=_partner(request)).filter(pk=card_id).first()
-        if card is None:
-            raise _not_found()
-        return Response(RateCardOutput(card).data)
+        return Response(RateCardOutput(found(selectors.rate_cards_for_partner(
+            partner=_partner(request)).filter(pk=card_id).first())).data)
 
 
 def _plain(value: Decimal) -> str:
@@ -256,7 +243,7 @@ class QuoteApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         card = selectors.rate_cards_for_partner(partner=_partner(request)).filter(
             pk=data["rate_card"]).first()
         if card is None:
@@ -312,8 +299,8 @@ class ProgrammeTermsApi(ObjectApi):
     @idempotent
     def put(self, request: Request, programme_id: int) -> Response:
         if not ChannelProgramme.objects.filter(pk=programme_id, partner=_partner(request)).exists():
-            raise _not_found()
-        data = _valid(self.InputSerializer, request.data)
+            raise not_found()
+        data = validated(self.InputSerializer, request.data)
         data["tiers"] = [dict(t) for t in data["tiers"]]
         programme = feed_ads.programme_terms_publish(partner=_partner(request),
                                                      programme_id=programme_id, **data)
@@ -350,18 +337,17 @@ class SpendReportListCreateApi(APIView):
 
     @extend_schema(responses=SpendReportOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.spend_reports_for_partner(
+        return paginated(self, request, selectors.spend_reports_for_partner(
             partner=_partner(request)), SpendReportOutput)
 
     @extend_schema(request=InputSerializer, responses={201: SpendReportOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         report, created = feed_ads.spend_report_post(
             partner=_partner(request), pool_id=data.pop("pool"), member_id=data.pop("member"),
             **data)
-        return Response(SpendReportOutput(report).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return saved(SpendReportOutput(report).data, created=created)
 
 
 # --- capacity ---------------------------------------------------------------------------
@@ -399,13 +385,13 @@ class CapacityListCreateApi(APIView):
 
     @extend_schema(responses=CapacityOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.capacity_offers_for_partner(
+        return paginated(self, request, selectors.capacity_offers_for_partner(
             partner=_partner(request)), CapacityOutput)
 
     @extend_schema(request=InputSerializer, responses={201: CapacityOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         offer = feed_capacity.capacity_offer_create(
             partner=_partner(request), origin=data["origin"].upper(),
             destination=data["destination"].upper(), mode=data["mode"],
@@ -442,7 +428,7 @@ class PoolsAwaitingBookingApi(APIView):
 
     @extend_schema(responses=AwaitingPoolOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.pools_awaiting_booking(
+        return paginated(self, request, selectors.pools_awaiting_booking(
             partner=_partner(request)), AwaitingPoolOutput)
 
 
@@ -462,9 +448,8 @@ class BookingConfirmApi(ObjectApi):
     @extend_schema(request=InputSerializer, responses={201: BookingOutput})
     @idempotent
     def post(self, request: Request, pool_id: int) -> Response:
-        if not Pool.objects.filter(pk=pool_id, partner=_partner(request)).exists():
-            raise _not_found()
-        data = _valid(self.InputSerializer, request.data)
+        _own_pool(request, pool_id)
+        data = validated(self.InputSerializer, request.data)
         booking = feed_bookings.booking_confirm(partner=_partner(request), pool_id=pool_id,
                                                 **data)
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
@@ -482,9 +467,8 @@ class BookingDeclineApi(ObjectApi):
     @extend_schema(request=InputSerializer, responses={201: BookingOutput})
     @idempotent
     def post(self, request: Request, pool_id: int) -> Response:
-        if not Pool.objects.filter(pk=pool_id, partner=_partner(request)).exists():
-            raise _not_found()
-        data = _valid(self.InputSerializer, request.data)
+        _own_pool(request, pool_id)
+        data = validated(self.InputSerializer, request.data)
         booking = feed_bookings.booking_decline(partner=_partner(request), pool_id=pool_id,
                                                 reason=data["reason"])
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
@@ -518,7 +502,7 @@ class EventsApi(APIView):
 
     @extend_schema(responses=StoredEventOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.tracking_events_for_partner(
+        return paginated(self, request, selectors.tracking_events_for_partner(
             partner=_partner(request)), StoredEventOutput)
 
     @extend_schema(
@@ -557,9 +541,7 @@ class PoolEventsApi(ObjectApi):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pool_id: int) -> Response:
-        pool = selectors.pool_for_firm(firm=request.firm, pool_id=pool_id)  # type: ignore[attr-defined]
-        if pool is None:
-            raise _not_found()
+        pool = found(selectors.pool_for_firm(firm=request.firm, pool_id=pool_id))  # type: ignore[attr-defined]
         return Response(list(selectors.tracking_events_for_pool(pool=pool)
                              .values_list("payload", flat=True)))
 
@@ -612,18 +594,17 @@ class InvoiceListCreateApi(APIView):
 
     @extend_schema(responses=InvoiceOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.invoices_for_partner(
+        return paginated(self, request, selectors.invoices_for_partner(
             partner=_partner(request)), InvoiceOutput)
 
     @extend_schema(request=InputSerializer, responses={201: InvoiceOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         invoice, created = feed_invoices.invoice_post(
             partner=_partner(request), pool_id=data.pop("pool"),
             lines=[dict(line) for line in data.pop("lines")], **data)
-        return Response(InvoiceOutput(invoice).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return saved(InvoiceOutput(invoice).data, created=created)
 
 
 class InvoiceDetailApi(ObjectApi):
@@ -631,11 +612,8 @@ class InvoiceDetailApi(ObjectApi):
 
     @extend_schema(responses=InvoiceOutput)
     def get(self, request: Request, invoice_id: int) -> Response:
-        invoice = selectors.invoices_for_partner(partner=_partner(request)).filter(
-            pk=invoice_id).first()
-        if invoice is None:
-            raise _not_found()
-        return Response(InvoiceOutput(invoice).data)
+        return Response(InvoiceOutput(found(selectors.invoices_for_partner(
+            partner=_partner(request)).filter(pk=invoice_id).first())).data)
 
 
 # --- webhooks ---------------------------------------------------------------------------
@@ -682,7 +660,7 @@ class WebhookListCreateApi(APIView):
 
     @extend_schema(responses=EndpointOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.webhook_endpoints_for_partner(
+        return paginated(self, request, selectors.webhook_endpoints_for_partner(
             partner=_partner(request)), EndpointOutput)
 
     @extend_schema(request=InputSerializer, responses={201: inline_serializer(
@@ -690,18 +668,15 @@ class WebhookListCreateApi(APIView):
                                    "endpoint": EndpointOutput()})})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         new = webhooks.webhook_endpoint_create(partner=_partner(request), **data)
         return Response({"secret": new.secret, "endpoint": EndpointOutput(new.endpoint).data},
                         status=status.HTTP_201_CREATED)
 
 
 def _own_endpoint(request: Request, endpoint_id: int) -> WebhookEndpoint:
-    endpoint = selectors.webhook_endpoints_for_partner(partner=_partner(request)).filter(
-        pk=endpoint_id).first()
-    if endpoint is None:
-        raise _not_found()
-    return endpoint
+    return found(selectors.webhook_endpoints_for_partner(partner=_partner(request)).filter(
+        pk=endpoint_id).first())
 
 
 class WebhookDetailApi(ObjectApi):
@@ -725,7 +700,7 @@ class WebhookDeliveriesApi(ObjectApi):
     @extend_schema(responses=DeliveryOutput(many=True))
     def get(self, request: Request, endpoint_id: int) -> Response:
         endpoint = _own_endpoint(request, endpoint_id)
-        return _paginated(self, request, selectors.webhook_deliveries_for_endpoint(
+        return paginated(self, request, selectors.webhook_deliveries_for_endpoint(
             endpoint=endpoint), DeliveryOutput)
 
 
@@ -756,20 +731,19 @@ class FxRateListCreateApi(APIView):
 
     @extend_schema(responses=FxRateOutput(many=True))
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.fx_rates(), FxRateOutput)
+        return paginated(self, request, selectors.fx_rates(), FxRateOutput)
 
     @extend_schema(request=InputSerializer, responses={201: FxRateOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = _valid(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         user = request.user
         posted_by = (f"partner:{user.partner.name}" if isinstance(user, PartnerPrincipal)
                      else f"coordinator:{getattr(user, 'email', '')}")
         rate, created = feed_capacity.fx_rate_post(
             base=data["base"].upper(), quote=data["quote"].upper(), rate=data["rate"],
             as_of=data["as_of"], posted_by=posted_by)
-        return Response(FxRateOutput(rate).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return saved(FxRateOutput(rate).data, created=created)
 
 
 urlpatterns = [

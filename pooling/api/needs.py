@@ -25,8 +25,7 @@ from accounts.reference import ProductCategory
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
-from coop.api.pagination import Pagination
-from coop.api.views import ObjectApi
+from coop.api.views import ObjectApi, found, paginated, validated
 from pooling import csv_import
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
@@ -218,21 +217,11 @@ def _all_firms(request: Request) -> bool:
     return getattr(request, "firm", None) is None or asked
 
 
-def _page(view: APIView, request: Request, queryset: QuerySet, serializer: Any) -> Response:
-    paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
 def _filtered(filterset_class: Any, request: Request, queryset: QuerySet) -> QuerySet:
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise exceptions.ValidationError(filterset.errors)
     return filterset.qs
-
-
-def _not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
 
 
 class _PerMethod:
@@ -263,15 +252,14 @@ class DemandListCreateApi(_PerMethod, APIView):
     def get(self, request: Request) -> Response:
         demands = selectors.demands_visible(firm=getattr(request, "firm", None),
                                             all_firms=_all_firms(request))
-        return _page(self, request, _filtered(selectors.DemandFilter, request, demands),
+        return paginated(self, request, _filtered(selectors.DemandFilter, request, demands),
                      DemandOutput)
 
     @extend_schema(request=DemandInput, responses={201: DemandOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = DemandInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        demand = services.demand_post(firm=_acting_firm(request), data=data.validated_data)
+        demand = services.demand_post(firm=_acting_firm(request),
+                                      data=validated(DemandInput, request.data))
         return Response(DemandOutput(demand).data, status=status.HTTP_201_CREATED)
 
 
@@ -279,10 +267,7 @@ class DemandDetailApi(ObjectApi):
     permission_classes = [IsFirmUser]
 
     def _demand(self, request: Request, demand_id: int) -> ShippingDemand:
-        demand = selectors.demand_for_firm(firm=request.firm, demand_id=demand_id)  # type: ignore[attr-defined]
-        if demand is None:
-            raise _not_found()
-        return demand
+        return found(selectors.demand_for_firm(firm=request.firm, demand_id=demand_id))  # type: ignore[attr-defined]
 
     @extend_schema(responses=DemandOutput)
     def get(self, request: Request, demand_id: int) -> Response:
@@ -290,10 +275,8 @@ class DemandDetailApi(ObjectApi):
 
     @extend_schema(request=DemandInput(partial=True), responses=DemandOutput)
     def patch(self, request: Request, demand_id: int) -> Response:
-        data = DemandInput(self._demand(request, demand_id), data=request.data)
-        data.is_valid(raise_exception=True)
-        demand = services.demand_update(firm=request.firm, demand_id=demand_id,  # type: ignore[attr-defined]
-                                        data=data.validated_data)
+        data = validated(DemandInput, request.data, instance=self._demand(request, demand_id))
+        demand = services.demand_update(firm=request.firm, demand_id=demand_id, data=data)  # type: ignore[attr-defined]
         return Response(DemandOutput(selectors.demand_for_firm(
             firm=request.firm, demand_id=demand.pk)).data)  # type: ignore[attr-defined]
 
@@ -342,16 +325,15 @@ class AdNeedListCreateApi(_PerMethod, APIView):
     def get(self, request: Request) -> Response:
         needs = selectors.ad_needs_visible(firm=getattr(request, "firm", None),
                                            all_firms=_all_firms(request))
-        return _page(self, request, _filtered(selectors.AdNeedFilter, request, needs),
+        return paginated(self, request, _filtered(selectors.AdNeedFilter, request, needs),
                      AdNeedOutput)
 
     @extend_schema(request=AdNeedInput, responses={201: AdNeedOutput})
     @idempotent
     def post(self, request: Request) -> Response:
         firm = _acting_firm(request)
-        data = AdNeedInput(data=request.data, context={"firm": firm})
-        data.is_valid(raise_exception=True)
-        need = services.ad_need_post(firm=firm, data=data.validated_data)
+        need = services.ad_need_post(
+            firm=firm, data=validated(AdNeedInput, request.data, context={"firm": firm}))
         return Response(AdNeedOutput(need).data, status=status.HTTP_201_CREATED)
 
 
@@ -359,10 +341,7 @@ class AdNeedDetailApi(ObjectApi):
     permission_classes = [IsFirmUser]
 
     def _need(self, request: Request, need_id: int) -> AdNeed:
-        need = selectors.ad_need_for_firm(firm=request.firm, need_id=need_id)  # type: ignore[attr-defined]
-        if need is None:
-            raise _not_found()
-        return need
+        return found(selectors.ad_need_for_firm(firm=request.firm, need_id=need_id))  # type: ignore[attr-defined]
 
     @extend_schema(responses=AdNeedOutput)
     def get(self, request: Request, need_id: int) -> Response:
@@ -370,11 +349,9 @@ class AdNeedDetailApi(ObjectApi):
 
     @extend_schema(request=AdNeedInput(partial=True), responses=AdNeedOutput)
     def patch(self, request: Request, need_id: int) -> Response:
-        data = AdNeedInput(self._need(request, need_id), data=request.data,
-                           context={"firm": request.firm})  # type: ignore[attr-defined]
-        data.is_valid(raise_exception=True)
-        services.ad_need_update(firm=request.firm, need_id=need_id,  # type: ignore[attr-defined]
-                                data=data.validated_data)
+        data = validated(AdNeedInput, request.data, instance=self._need(request, need_id),
+                         context={"firm": request.firm})  # type: ignore[attr-defined]
+        services.ad_need_update(firm=request.firm, need_id=need_id, data=data)  # type: ignore[attr-defined]
         return Response(AdNeedOutput(self._need(request, need_id)).data)
 
 
@@ -400,15 +377,13 @@ class ProgrammeListCreateApi(_PerMethod, APIView):
         # Coordinators also see the programmes they retired.
         programmes = selectors.programmes_list(
             active_only=not getattr(request.user, "is_coordinator", False))
-        return _page(self, request, _filtered(selectors.ProgrammeFilter, request, programmes),
+        return paginated(self, request, _filtered(selectors.ProgrammeFilter, request, programmes),
                      ProgrammeOutput)
 
     @extend_schema(request=ProgrammeInput, responses={201: ProgrammeOutput})
     @idempotent
     def post(self, request: Request) -> Response:
-        data = ProgrammeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        programme = services.programme_create(data=data.validated_data)
+        programme = services.programme_create(data=validated(ProgrammeInput, request.data))
         return Response(ProgrammeOutput(programme).data, status=status.HTTP_201_CREATED)
 
 
@@ -417,10 +392,7 @@ class ProgrammeDetailApi(_PerMethod, ObjectApi):
     write_permissions = [IsCoordinator]
 
     def _programme(self, programme_id: int) -> ChannelProgramme:
-        programme = selectors.programmes_list().filter(pk=programme_id).first()
-        if programme is None:
-            raise _not_found()
-        return programme
+        return found(selectors.programmes_list().filter(pk=programme_id).first())
 
     @extend_schema(responses=ProgrammeOutput)
     def get(self, request: Request, programme_id: int) -> Response:
@@ -428,9 +400,8 @@ class ProgrammeDetailApi(_PerMethod, ObjectApi):
 
     @extend_schema(request=ProgrammeInput(partial=True), responses=ProgrammeOutput)
     def patch(self, request: Request, programme_id: int) -> Response:
-        data = ProgrammeInput(self._programme(programme_id), data=request.data)
-        data.is_valid(raise_exception=True)
-        programme = services.programme_update(programme_id=programme_id, data=data.validated_data)
+        data = validated(ProgrammeInput, request.data, instance=self._programme(programme_id))
+        programme = services.programme_update(programme_id=programme_id, data=data)
         return Response(ProgrammeOutput(programme).data)
 
 

@@ -18,7 +18,7 @@ from accounts.tenancy import HEADER, IsCoordinator, IsFirmUser, IsFirmUserOrCoor
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.pagination import Pagination
-from coop.api.views import ObjectApi
+from coop.api.views import ObjectApi, validated
 from pooling.models import Pool, PoolMember
 from pooling.selectors import pools as selectors
 from pooling.services import pools as services
@@ -154,19 +154,15 @@ class PoolDetailApi(ObjectApi):
 
     @extend_schema(responses=PoolDetailOutput)
     def get(self, request: Request, pool_id: int) -> Response:
-        if _firm_view(request):
-            firm = request.firm  # type: ignore[attr-defined]
-            pool = selectors.pool_for_firm(firm=firm, pool_id=pool_id)
-            members = list(pool.members.filter(firm=firm).order_by("pk"))
-            data = _pool_data(pool, members, detail=True, firm=firm)
-        else:
-            pool = selectors.pool_for_coordinator(pool_id=pool_id)
-            data = _pool_data(pool, selectors.pool_members_for_coordinator(pool=pool), detail=True)
-        return Response(PoolDetailOutput(data).data)
+        pool = (selectors.pool_for_firm(firm=request.firm, pool_id=pool_id)  # type: ignore[attr-defined]
+                if _firm_view(request) else selectors.pool_for_coordinator(pool_id=pool_id))
+        return _detail(request, pool, refresh=False)
 
 
-def _detail(request: Request, pool: Pool) -> Response:
-    pool.refresh_from_db()
+def _detail(request: Request, pool: Pool, *, refresh: bool = True) -> Response:
+    """The pool as the caller may see it; after an action, as the action left it."""
+    if refresh:
+        pool.refresh_from_db()
     if _firm_view(request):
         firm = request.firm  # type: ignore[attr-defined]
         data = _pool_data(pool, list(pool.members.filter(firm=firm).order_by("pk")), detail=True,
@@ -211,20 +207,18 @@ class PoolAcceptApi(_FirmAction):
 class PoolDeclineApi(_FirmAction):
     @extend_schema(request=ReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        reason = validated(ReasonInput, request.data)["reason"]
         pool = services.pool_decline(pool=self._pool(request, pool_id), firm=request.firm,  # type: ignore[attr-defined]
-                                     actor=request.user, reason=data.validated_data["reason"])
+                                     actor=request.user, reason=reason)
         return _detail(request, pool)
 
 
 class PoolLeaveApi(_FirmAction):
     @extend_schema(request=ReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        reason = validated(ReasonInput, request.data)["reason"]
         pool = services.pool_leave(pool=self._pool(request, pool_id), firm=request.firm,  # type: ignore[attr-defined]
-                                   actor=request.user, reason=data.validated_data["reason"])
+                                   actor=request.user, reason=reason)
         return _detail(request, pool)
 
 
@@ -239,11 +233,10 @@ class PoolJoinApi(_FirmAction):
     @extend_schema(request=InputSerializer, responses={201: PoolDetailOutput})
     @idempotent
     def post(self, request: Request, pool_id: int) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        need_id = validated(self.InputSerializer, request.data)["need_id"]
         pool = self._pool(request, pool_id)
         services.pool_join(pool=pool, firm=request.firm, actor=request.user,  # type: ignore[attr-defined]
-                           need_id=data.validated_data["need_id"])
+                           need_id=need_id)
         response = _detail(request, pool)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -269,10 +262,8 @@ class PoolRejectApi(_CoordinatorAction):
     @extend_schema(request=RequiredReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
         pool = self._pool(pool_id)
-        data = RequiredReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _detail(request, services.pool_reject(pool=pool, actor=request.user,
-                                                     reason=data.validated_data["reason"]))
+        reason = validated(RequiredReasonInput, request.data)["reason"]
+        return _detail(request, services.pool_reject(pool=pool, actor=request.user, reason=reason))
 
 
 class PoolOpenApi(_CoordinatorAction):
@@ -285,20 +276,16 @@ class PoolLockApi(_CoordinatorAction):
     @extend_schema(request=ReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
         pool = self._pool(pool_id)
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _detail(request, services.pool_lock(pool=pool, actor=request.user,
-                                                   reason=data.validated_data["reason"]))
+        reason = validated(ReasonInput, request.data)["reason"]
+        return _detail(request, services.pool_lock(pool=pool, actor=request.user, reason=reason))
 
 
 class PoolCancelApi(_CoordinatorAction):
     @extend_schema(request=RequiredReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
         pool = self._pool(pool_id)
-        data = RequiredReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _detail(request, services.pool_cancel(pool=pool, actor=request.user,
-                                                     reason=data.validated_data["reason"]))
+        reason = validated(RequiredReasonInput, request.data)["reason"]
+        return _detail(request, services.pool_cancel(pool=pool, actor=request.user, reason=reason))
 
 
 class PoolDeadlineApi(_CoordinatorAction):
@@ -311,20 +298,18 @@ class PoolDeadlineApi(_CoordinatorAction):
     @extend_schema(request=InputSerializer, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
         pool = self._pool(pool_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        return _detail(request, services.pool_deadline_set(
-            pool=pool, actor=request.user, deadline=data.validated_data["join_deadline"]))
+        deadline = validated(self.InputSerializer, request.data)["join_deadline"]
+        return _detail(request, services.pool_deadline_set(pool=pool, actor=request.user,
+                                                           deadline=deadline))
 
 
 class PoolMemberRemoveApi(_CoordinatorAction):
     @extend_schema(request=ReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int, member_id: int) -> Response:
         pool = self._pool(pool_id)
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        reason = validated(ReasonInput, request.data)["reason"]
         services.pool_member_remove(pool=pool, member_id=member_id, actor=request.user,
-                                    reason=data.validated_data["reason"])
+                                    reason=reason)
         return _detail(request, pool)
 
 

@@ -404,6 +404,19 @@ def split_proportional(
     is split equally. Each line is rounded by largest remainder to its own amount;
     member totals are the sums of their line shares.
     """
+    ids, splits, explanation = _proportional_parts(lines, members, currency,
+                                                   per_shipment_key=per_shipment_key)
+    return _build(currency, "proportional", ids, splits, explanation)
+
+
+def _proportional_parts(
+    lines: Sequence[CostLine],
+    members: Sequence[MemberLoad],
+    currency: str,
+    *,
+    per_shipment_key: str,
+) -> tuple[list[str], list[tuple[str, dict[str, Decimal]]], list[str]]:
+    """Member ids, line splits and explanation of `split_proportional`, unassembled."""
     _check_currency(currency)
     if per_shipment_key not in PER_SHIPMENT_KEYS:
         raise AllocationError(
@@ -415,7 +428,7 @@ def split_proportional(
     if not ids:
         if any(line.amount != 0 for line in lines):
             raise AllocationError("Cannot split an invoice among a pool with no members.")
-        return _build(currency, "proportional", ids, [], ["The pool has no members."])
+        return ids, [], ["The pool has no members."]
 
     weights: dict[int, dict[str, Decimal]] = {}
     how: dict[int, str] = {}
@@ -470,7 +483,7 @@ def split_proportional(
         "Each line was rounded by largest remainder so it adds up exactly; "
         "members are ordered by id, so the order they were given in does not matter."
     )
-    return _build(currency, "proportional", ids, splits, explanation)
+    return ids, splits, explanation
 
 
 # --------------------------------------------------------------------------- ad pools
@@ -821,6 +834,69 @@ def _standalone_caps(
     return caps
 
 
+def _apply_caps(
+    currency: str,
+    ids: Sequence[str],
+    caps: Mapping[str, Decimal],
+    shares: dict[str, Decimal],
+    splits: list[tuple[str, dict[str, Decimal]]],
+    explanation: list[str],
+) -> None:
+    """Cap every member at its standalone cost, shifting the excess onto members with
+    headroom (a STANDALONE_CAP_ADJUSTMENT line); updates shares, splits and explanation."""
+    over = {m: shares[m] - caps[m] for m in ids if shares[m] > caps[m]}
+    if over:
+        excess = sum(over.values(), ZERO)
+        capped = {m: caps[m] if m in over else shares[m] for m in ids}
+        headroom = {m: caps[m] - capped[m] for m in ids if caps[m] > capped[m]}
+        takers = sorted(headroom)
+        parts = largest_remainder(excess, [headroom[m] for m in takers], currency)
+        for m, part in zip(takers, parts, strict=True):
+            capped[m] += part
+        splits.append((STANDALONE_ADJUSTMENT, {m: capped[m] - shares[m] for m in ids}))
+        shares.update(capped)
+        for m in sorted(over):
+            explanation.append(
+                f"{m}'s share exceeded its standalone cost {_fmt(caps[m], currency)} by "
+                f"{_fmt(over[m], currency)}; it pays its standalone cost."
+            )
+        explanation.append(
+            f"The excess of {_fmt(excess, currency)} was shifted onto "
+            f"{', '.join(takers)} in proportion to their headroom below their own "
+            "standalone costs."
+        )
+    else:
+        explanation.append("Every member pays no more than its standalone cost.")
+
+
+
+def _settle_parts(
+    currency: str,
+    ids: list[str],
+    splits: list[tuple[str, dict[str, Decimal]]],
+    explanation: list[str],
+    *,
+    method: str,
+    standalone: Mapping[str, Decimal],
+) -> Allocation:
+    """`settle_split` without a cost function: the split as given, then the caps."""
+    shares = {m: ZERO for m in ids}
+    for _, split in splits:
+        for m, part in split.items():
+            shares[m] += part
+    total = sum(shares.values(), ZERO)
+    caps = _standalone_caps(standalone, ids, currency)
+    cap_total = sum(caps.values(), ZERO)
+    if total > cap_total:
+        raise SettlementHold(
+            f"Invoice total {_fmt(total, currency)} exceeds the members' standalone costs "
+            f"{_fmt(cap_total, currency)} in total; a coordinator must review."
+        )
+    explanation.append("No cost function was given, so the core was not checked.")
+    _apply_caps(currency, ids, caps, shares, splits, explanation)
+    return _build(currency, method, ids, splits, explanation, None, total=total)
+
+
 def settle_split(
     lines: Sequence[CostLine],
     members: Sequence[MemberLoad],
@@ -850,6 +926,11 @@ def settle_split(
     STANDALONE_CAP_ADJUSTMENT) so every line still adds up to its amount and member
     totals remain the sums of their line shares.
     """
+    if method == "proportional" and cost is None:
+        # Nothing below needs the proportional split as an Allocation: skip assembling it.
+        return _settle_parts(currency, *_proportional_parts(
+            lines, members, currency, per_shipment_key=per_shipment_key),
+            method="proportional", standalone=standalone)
     if method == "proportional":
         base = split_proportional(lines, members, currency, per_shipment_key=per_shipment_key)
     elif method == "shapley":
@@ -870,7 +951,7 @@ def settle_split(
             f"{_fmt(cap_total, currency)} in total; a coordinator must review."
         )
 
-    shares = dict(base.shares)
+    shares: dict[str, Decimal] = dict(base.shares)
     splits = [(ls.charge_code, dict(ls.shares)) for ls in base.lines]
     explanation = list(base.explanation)
     final_method = base.method
@@ -923,29 +1004,6 @@ def settle_split(
                     f"cost. The {base.method} split is kept: {detail}."
                 )
 
-    over = {m: shares[m] - caps[m] for m in ids if shares[m] > caps[m]}
-    if over:
-        excess = sum(over.values(), ZERO)
-        capped = {m: caps[m] if m in over else shares[m] for m in ids}
-        headroom = {m: caps[m] - capped[m] for m in ids if caps[m] > capped[m]}
-        takers = sorted(headroom)
-        parts = largest_remainder(excess, [headroom[m] for m in takers], currency)
-        for m, part in zip(takers, parts, strict=True):
-            capped[m] += part
-        splits.append((STANDALONE_ADJUSTMENT, {m: capped[m] - shares[m] for m in ids}))
-        shares = capped
-        for m in sorted(over):
-            explanation.append(
-                f"{m}'s share exceeded its standalone cost {_fmt(caps[m], currency)} by "
-                f"{_fmt(over[m], currency)}; it pays its standalone cost."
-            )
-        explanation.append(
-            f"The excess of {_fmt(excess, currency)} was shifted onto "
-            f"{', '.join(takers)} in proportion to their headroom below their own "
-            "standalone costs."
-        )
-    else:
-        explanation.append("Every member pays no more than its standalone cost.")
-
+    _apply_caps(currency, ids, caps, shares, splits, explanation)
     return _build(currency, final_method, ids, splits, explanation,
                   base.sampling_error, total=total)

@@ -6,11 +6,15 @@ Martello and Toth's L2 bound):
 
 1. First-fit decreasing.
 2. When the lower bound leaves no slack at all (sum = bound * C), every bin of such a
-   packing is filled exactly, so a depth-first search builds exactly full bins: it fills
-   the bin of the item with the fewest exact completions first (fail first), tries the
-   completions made of the hardest-to-place items first, remembers dead ends and restarts
-   on a Luby schedule with seeded perturbations. This is what solves Falkenauer's triplet
-   instances, where every optimal bin holds three items summing to the capacity.
+   packing is filled exactly, so an exact cover search builds exactly full bins. Each
+   size's exact completions (pairs, single items or larger multisets of the other items)
+   are listed once; at every node a size with no completion left proves the node dead,
+   a size with exactly one gets that bin at once, and the search branches on the item
+   with the fewest completions. Dead states are remembered by their multiset of
+   remaining items. Since search times are heavy-tailed in the branching order, a few
+   deterministic orders take turns on doubling node budgets, with seeded randomised
+   restarts only as a fallback. This is what solves Falkenauer's triplet instances,
+   where every optimal bin holds three items summing to the capacity.
 3. Minimum bin slack with the largest item fixed (Fleszar and Hindi's MBS'): bins are
    built one at a time; each takes the largest remaining item plus the subset of the
    other remaining items that fills the leftover space most closely (branch and bound
@@ -282,51 +286,6 @@ def _exact_fills(
     return out, not complete
 
 
-def _completions(
-    vals: Sequence[int],
-    neg: Sequence[int],
-    avail: list[int],
-    index: dict[int, int],
-    room: int,
-    limit: int,
-) -> tuple[list[_Fill], bool]:
-    """Like `_exact_fills`, with a direct pass when at most two more items can fit.
-
-    When three of the smallest remaining items overflow `room`, a completion is one item
-    of size `room` or a pair j <= k (in size order, larger first) with
-    vals[j] + vals[k] = room, found by hashing the partner size.
-    """
-    if room == 0:
-        return [()], False
-    n = len(vals)
-    last = n - 1
-    while last >= 0 and not avail[last]:
-        last -= 1
-    if last < 0 or room < vals[last]:
-        return [], False
-    smallest = vals[last]
-    if room >= 3 * smallest:
-        return _exact_fills(vals, neg, avail, index, room, limit)
-    out: list[_Fill] = []
-    single = index.get(room, -1)
-    if single >= 0 and avail[single]:
-        out.append((single,))
-    # The larger item of a pair is at least half the room and leaves room for the smallest.
-    for j in range(bisect_left(neg, smallest - room), last + 1):
-        v = vals[j]
-        rest = room - v
-        if rest > v:
-            break
-        if not avail[j]:
-            continue
-        k = index.get(rest, -1)
-        if k >= 0 and avail[k] > (k == j):
-            if len(out) >= limit:
-                return out, True
-            out.append((j, k))
-    return out, False
-
-
 def _luby(i: int) -> int:
     """The i-th term (from 1) of the Luby restart sequence 1, 1, 2, 1, 1, 2, 4, ..."""
     k = 1
@@ -344,9 +303,24 @@ class _Budget(Exception):
     """The search ran out of nodes or time."""
 
 
-_ORDER = 0
-_NODES = 0
-_FILL_LIMIT = 64  # completions listed per item; beyond this the branching is incomplete
+# A listed completion: (fill, a, copies of a, b, copies of b).
+_Listed = tuple[_Fill, int, int, int, int]
+_FILL_LIMIT = 64  # completions enumerated per item; beyond this the branching is incomplete
+_LIST_LIMIT = 256  # completions listed up front per size
+
+# Deterministic search orders tried in turn: (which item's bin to fill, which completion
+# first). Items: "fewest" has the fewest completions, ties to the larger size; "scarce"
+# breaks those ties towards the size with fewer copies left; "largest" is the largest
+# remaining item. Completions: "hardest" first uses items with few completions of their
+# own; "largest" first prefers larger partner items.
+_ORDERS = (
+    ("fewest", "hardest"),
+    ("fewest", "largest"),
+    ("scarce", "largest"),
+    ("largest", "hardest"),
+)
+_FIRST_BUDGET = 32  # nodes per order in the first round; doubled every round
+_ROUNDS = 4  # deterministic rounds before randomised restarts
 
 
 def _exact_packing(
@@ -358,17 +332,19 @@ def _exact_packing(
 ) -> list[_Bin] | None:
     """Bins that are all filled exactly to capacity, or None if none found in time.
 
-    An exact cover search over the remaining multiset of items. Each node first
-    propagates: for every remaining size it lists the completions (the multisets of other
-    remaining items that fill its bin exactly); a size with none proves the node dead,
+    An exact cover search over the multiset of remaining items. Each node propagates
+    first: for every remaining size it lists the completions (multisets of the other
+    remaining items that fill its bin exactly); a size without any proves the node dead,
     and a size with exactly one gets that bin at once, repeating until nothing is forced.
-    It then branches on the size with the fewest completions (ties to the larger size),
-    trying first the completions made of the most constrained items. States proved dead
-    are remembered by their multiset of remaining items, across restarts too.
+    It then fills the bin of one item, trying each of its completions in turn. States
+    proved dead are remembered by their multiset of remaining items, which holds whatever
+    the order of search, so every attempt below shares that memory.
 
-    The first attempt is fully deterministic and has a generous node budget; only if it
-    runs out does the search restart on Luby-scaled budgets, breaking ties and perturbing
-    the completion order with the seeded generator.
+    Search times are heavy-tailed in the branching order, so the orders in `_ORDERS` each
+    get a node budget in turn, doubling every round. Only after `_ROUNDS` rounds does the
+    search fall back to restarts on Luby-scaled budgets that break ties and perturb the
+    completion order with the seeded generator. Nothing but node counts decides when an
+    attempt stops, so the result is deterministic unless `deadline` cuts the search.
     """
     n = len(vals)
     cnt = list(counts)
@@ -378,6 +354,7 @@ def _exact_packing(
     bins: list[_Fill] = []
     nodes = 0
     node_limit = 0
+    pick, prefer = _ORDERS[0]
     shuffle = False
 
     def take(fill: _Fill) -> None:
@@ -390,9 +367,49 @@ def _exact_packing(
             for j in bins.pop():
                 cnt[j] += 1
 
-    def completions(j: int) -> tuple[list[_Fill], bool]:
+    # Every completion that the full multiset allows, listed once per size; a node keeps
+    # those still available. A completion of at most two distinct sizes is stored as
+    # (fill, a, copies of a, b, copies of b) so that the check is two lookups. Sizes with
+    # too many completions to list are enumerated afresh at each node instead.
+    static: list[tuple[list[_Listed], list[_Fill]] | None] = []
+    for j in range(n):
         cnt[j] -= 1
-        found = _completions(vals, neg, cnt, index, capacity - vals[j], _FILL_LIMIT)
+        room = capacity - vals[j]
+        fills, truncated = (
+            ([()], False) if room == 0 else _exact_fills(vals, neg, cnt, index, room, _LIST_LIMIT)
+        )
+        cnt[j] += 1
+        short: list[_Listed] = []
+        longer: list[_Fill] = []
+        for fill in fills:
+            kinds = sorted(set(fill))
+            if len(kinds) > 2:
+                longer.append(fill)
+            elif kinds:
+                a, b = kinds[0], kinds[-1]
+                short.append((fill, a, fill.count(a), b, fill.count(b)))
+            else:
+                short.append((fill, j, 0, j, 0))
+        static.append(None if truncated else (short, longer))
+
+    def available(fill: _Fill) -> bool:
+        for i in set(fill):
+            if cnt[i] < fill.count(i):
+                return False
+        return True
+
+    def completions(j: int) -> tuple[list[_Fill], bool]:
+        """Completions of one item of size index j among the other remaining items."""
+        cnt[j] -= 1
+        listed = static[j]
+        if listed is None:
+            found = _exact_fills(vals, neg, cnt, index, capacity - vals[j], _FILL_LIMIT)
+        else:
+            short, longer = listed
+            fills = [f for f, a, ka, b, kb in short if cnt[a] >= ka and cnt[b] >= kb]
+            if longer:
+                fills += [f for f in longer if available(f)]
+            found = fills, False
         cnt[j] += 1
         return found
 
@@ -401,6 +418,7 @@ def _exact_packing(
         while True:
             options: dict[int, int] = {}
             best: tuple[int, list[_Fill], bool] | None = None
+            best_key: tuple[int, ...] = ()
             ties = 0
             changed = False
             for j in range(n):
@@ -415,9 +433,15 @@ def _exact_packing(
                     changed = True
                     continue
                 options[j] = len(fills)
-                if best is None or len(fills) < len(best[1]):
-                    best, ties = (j, fills, truncated), 1
-                elif shuffle and len(fills) == len(best[1]):
+                if pick == "largest":
+                    key: tuple[int, ...] = (j,)
+                elif pick == "scarce":
+                    key = (len(fills), cnt[j])
+                else:
+                    key = (len(fills),)
+                if best is None or key < best_key:
+                    best, best_key, ties = (j, fills, truncated), key, 1
+                elif shuffle and key == best_key:
                     ties += 1
                     if rng.randrange(ties) == 0:
                         best = (j, fills, truncated)
@@ -428,23 +452,19 @@ def _exact_packing(
             if tuple(cnt) in failed:
                 return False, True
         if best is None:
-            return not any(cnt), True
+            return True, True
         first, fills, truncated = best
+        if prefer == "largest":
+            fills.sort()  # indices ascend as sizes descend
+        else:
 
-        def hardness(fill: _Fill) -> float:
-            score = sum(1 / (1 + options.get(j, 1)) for j in fill)
-            return score * (1 + 0.5 * rng.random()) if shuffle else score
+            def hardness(fill: _Fill) -> float:
+                return sum(1 / (1 + options.get(j, 1)) for j in fill)
 
-        if _ORDER == 0:
             fills.sort(key=hardness, reverse=True)
-        elif _ORDER == 1:
-            fills.sort()
-        elif _ORDER == 2:
-            fills.sort(reverse=True)
-        elif _ORDER == 3:
-            fills.sort(key=hardness)
-        global _NODES
-        _NODES += 1
+        if shuffle:
+            weights = {fill: rank + 3 * rng.random() for rank, fill in enumerate(fills)}
+            fills.sort(key=weights.__getitem__)
         complete = not truncated
         depth = len(bins)
         for fill in fills:
@@ -462,7 +482,7 @@ def _exact_packing(
         if key in failed:
             return False, True
         nodes += 1
-        if nodes > node_limit or (nodes & 31 == 0 and time.perf_counter() > deadline):
+        if nodes > node_limit or (nodes & 15 == 0 and time.perf_counter() > deadline):
             raise _Budget
         depth = len(bins)
         solved, complete = expand()
@@ -474,7 +494,13 @@ def _exact_packing(
 
     attempt = 0
     while time.perf_counter() < deadline:
-        node_limit = 10**7 if attempt == 0 else 200 * _luby(attempt)
+        if attempt < _ROUNDS * len(_ORDERS):
+            pick, prefer = _ORDERS[attempt % len(_ORDERS)]
+            node_limit = _FIRST_BUDGET << (attempt // len(_ORDERS))
+        else:
+            pick, prefer = _ORDERS[attempt % len(_ORDERS)]
+            shuffle = True
+            node_limit = 100 * _luby(attempt + 1 - _ROUNDS * len(_ORDERS))
         attempt += 1
         cnt[:] = counts
         bins.clear()
@@ -482,7 +508,6 @@ def _exact_packing(
         try:
             solved, _ = search()
         except _Budget:
-            shuffle = True
             continue
         return [_group(b) for b in bins] if solved else None
     return None

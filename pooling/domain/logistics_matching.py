@@ -23,8 +23,10 @@ Pure Python. `match_logistics` groups demands into proposed consolidations:
 * Price: every price comes from the tariff engine. Weight-rated modes ship as
   one consignment (`price_consignment` on the totals, so weight breaks apply).
   Sea pools are packed into the card's containers plus LCL by `plan_sea`, which
-  prices candidate plans with `price_sea_plan`. Each member's standalone cost
-  is `price` for its own load on the same card.
+  prices candidate plans by total only (`CardPricer.plan_total`, equal to
+  `price_sea_plan(...).total`); the chosen plan is then quoted in full. Each
+  member's standalone cost is the total of `price` for its own load on the
+  same card (`CardPricer.price_total`).
 * A pool is proposed only when it has at least two members and its total is
   below the sum of their standalone costs. The pooled total is split in
   proportion to standalone costs with the largest-remainder method, so no
@@ -38,10 +40,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pooling.domain import packing
-from pooling.domain.money import largest_remainder
+from pooling.domain.money import largest_remainder, quantum
 from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
@@ -52,14 +54,21 @@ from pooling.domain.proposals import (
     signature,
 )
 from pooling.domain.tariff import (
+    CardPricer,
     Quote,
     RateCard,
     TariffError,
-    price,
     price_consignment,
     price_sea_plan,
 )
-from pooling.domain.units import Mode, chargeable_weight, mode_family, revenue_tons
+from pooling.domain.units import (
+    KG,
+    KG_PER_CBM,
+    Mode,
+    chargeable_weight,
+    mode_family,
+    revenue_tons,
+)
 
 KIND = "logistics"
 ZERO = Decimal(0)
@@ -121,6 +130,15 @@ class CapacityIn:
 
 # ----------------------------------------------------------------------- helpers
 
+_FAMILIES: dict[str, str] = {mode: mode_family(mode) for mode in Mode}
+
+
+def _family(mode: Mode | str) -> str:
+    """`mode_family` by table lookup (Mode is a str enum, so both spellings hit)."""
+    family = _FAMILIES.get(mode)
+    return family if family is not None else mode_family(mode)
+
+
 
 def _lane(demand: DemandIn) -> str:
     return f"{demand.origin}\u2192{demand.destination}"
@@ -142,17 +160,26 @@ def _demand_key(demand: DemandIn) -> int:
 
 
 class _Quotes:
-    """Standalone and pooled quotes, cached by card, mode, kg and cbm."""
+    """Pricers per rate card, and standalone totals cached by card, mode, kg and cbm."""
 
     def __init__(self) -> None:
-        self._standalone: dict[tuple[str, int, str, Decimal, Decimal], Quote | TariffError] = {}
+        self._standalone: dict[tuple[str, int, str, Decimal, Decimal], Decimal | TariffError] = {}
+        self._pricers: dict[int, tuple[RateCard, CardPricer]] = {}
 
-    def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Quote:
+    def pricer(self, card: RateCard) -> CardPricer:
+        # Keyed by identity and holding the card, so the key cannot be reused.
+        hit = self._pricers.get(id(card))
+        if hit is None:
+            hit = self._pricers[id(card)] = (card, CardPricer(card))
+        return hit[1]
+
+    def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        """The total of `price(card, ...)` for one load shipped alone."""
         key = (str(card.id), card.version, str(card.mode), gross_kg, volume_cbm)
         hit = self._standalone.get(key)
         if hit is None:
             try:
-                hit = price(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
+                hit = self.pricer(card).price_total(gross_kg, volume_cbm)
             except TariffError as exc:
                 hit = exc
             self._standalone[key] = hit
@@ -169,14 +196,20 @@ class _Candidate:
     lane: LaneCard
     first: date
     last: date
-    standalone: Quote | None = None
+    standalone: Decimal | None = None
     _chargeable: Decimal | None = None
 
     def chargeable_kg(self, card: RateCard) -> Decimal:
         if self._chargeable is None:
             d = self.demand
-            self._chargeable = chargeable_weight(
-                card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm
+            factor = card.kg_per_cbm
+            if factor is None:
+                factor = KG_PER_CBM.get(card.mode)
+            if factor is None:
+                return chargeable_weight(card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm)
+            # chargeable_weight's formula, without converting the mode each time
+            self._chargeable = max(d.gross_kg, d.volume_cbm * factor).quantize(
+                KG, rounding=ROUND_HALF_UP
             )
         return self._chargeable
 
@@ -222,7 +255,7 @@ def _window(
 
 def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:
     """Why a sea demand cannot be shipped at all on this card, or None."""
-    if mode_family(card.mode) != "sea" or demand.splittable or card.lcl_rate_per_wm is not None:
+    if _family(card.mode) != "sea" or demand.splittable or card.lcl_rate_per_wm is not None:
         return None
     if not card.equipment:
         return f"rate card {card.id} v{card.version} offers neither containers nor LCL"
@@ -262,7 +295,7 @@ class _CardIndex:
         self.invalid: dict[tuple[str, str, str], str] = {}
         for lane in sorted(cards, key=lambda c: (_card_key(c), c.partner_id, c.valid_from)):
             card = lane.card
-            key = (card.origin, card.destination, mode_family(card.mode))
+            key = (card.origin, card.destination, _family(card.mode))
             try:
                 checked = _checked(card)
             except TariffError as exc:
@@ -273,14 +306,14 @@ class _CardIndex:
             self._by[key].append(replace(lane, card=checked))
 
     def invalid_reason(self, demand: DemandIn) -> str | None:
-        family = mode_family(demand.mode)
+        family = _family(demand.mode)
         return self.invalid.get(
             (demand.origin, demand.destination, family),
             self.invalid.get((demand.origin, demand.destination[:2], family)),
         )
 
     def for_demand(self, demand: DemandIn) -> tuple[list[LaneCard], list[LaneCard]]:
-        family = mode_family(demand.mode)
+        family = _family(demand.mode)
         exact = self._by.get((demand.origin, demand.destination, family), [])
         country = self._by.get((demand.origin, demand.destination[:2], family), [])
         return exact, country
@@ -300,7 +333,7 @@ def _choose(
         if invalid is not None:
             return None, invalid
         return None, (
-            f"no rate card for {_lane(demand)} by {_FAMILY_LABEL[mode_family(demand.mode)]}"
+            f"no rate card for {_lane(demand)} by {_FAMILY_LABEL[_family(demand.mode)]}"
         )
     first_reason = ""
     for tier in (exact, country):
@@ -327,12 +360,12 @@ def _choose(
             best: tuple[Decimal, tuple[str, str], _Candidate] | None = None
             for cand in fits:
                 try:
-                    quote = quotes.standalone(cand.lane.card, demand.gross_kg, demand.volume_cbm)
+                    total = quotes.standalone(cand.lane.card, demand.gross_kg, demand.volume_cbm)
                 except TariffError as exc:
                     first_reason = first_reason or str(exc)
                     continue
-                cand.standalone = quote
-                key = (quote.total, _card_key(cand.lane), cand)
+                cand.standalone = total
+                key = (total, _card_key(cand.lane), cand)
                 if best is None or key[:2] < best[:2]:
                     best = key
             if best is not None:
@@ -412,7 +445,9 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
     return _Priced(quote.total, quote, plan)
 
 
-def _price_sea(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
+def _price_sea(
+    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None
+) -> _Priced:
     loads = [
         packing.Load(
             id=c.demand.id,
@@ -430,6 +465,10 @@ def _price_sea(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
     ]
 
     has_lcl = card.lcl_rate_per_wm is not None
+    if pricer is None:
+        pricer = CardPricer(card)
+    position = {e.code: i for i, e in enumerate(card.equipment)}
+    n_types = len(card.equipment)
 
     def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         has_cargo = lcl_kg > 0 or lcl_cbm > 0
@@ -437,14 +476,19 @@ def _price_sea(card: RateCard, members: Sequence[_Candidate]) -> _Priced:
             return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
         if not codes and not has_cargo:
             return ZERO
-        return price_sea_plan(
-            card, containers=list(codes), lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm
-        ).total
+        # Candidates are priced by total only; the chosen plan gets its full quote below.
+        counts = [0] * n_types
+        for code in codes:
+            counts[position[code]] += 1
+        return pricer.plan_total(counts, lcl_kg, lcl_cbm)
 
     def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         return plan_cost((), lcl_kg, lcl_cbm)
 
-    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost)
+    # Each container line is rounded once, so a plan never costs less than its
+    # containers' prices minus half a minor unit per container type.
+    slack = quantum(card.currency) * len(types)
+    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost, price_slack=slack)
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
     lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
@@ -598,7 +642,7 @@ def _proposal(
             f"{fmt_money(alone, cur)} alone, saving {fmt_money(saving, cur)}."
         )
     standalone_total = sum(standalone, ZERO)
-    family = mode_family(card.mode)
+    family = _family(card.mode)
     arrival = ship_date + timedelta(days=card.transit_days)
     classes = sorted({c.demand.cargo_class for c in members})
     reasons = [
@@ -667,7 +711,7 @@ def _match_group(
     max_members: int,
 ) -> tuple[list[PoolProposal], dict[int, str]]:
     card = group.lane.card
-    is_sea = mode_family(card.mode) == "sea"
+    is_sea = _family(card.mode) == "sea"
     offers = _offers_for(group, capacities, today, book)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
@@ -705,14 +749,14 @@ def _match_group(
         kept: list[_Candidate] = []
         for cand in members:
             try:
-                quote = cand.standalone or quotes.standalone(
-                    card, cand.demand.gross_kg, cand.demand.volume_cbm
-                )
+                alone = cand.standalone
+                if alone is None:
+                    alone = quotes.standalone(card, cand.demand.gross_kg, cand.demand.volume_cbm)
             except TariffError as exc:
                 reasons[cand.demand.id] = str(exc)
                 continue
             kept.append(cand)
-            standalone.append(quote.total)
+            standalone.append(alone)
         taken = {c.demand.id for c in members}
         open_ = [c for c in open_ if c.demand.id not in taken]
         if len(kept) < 2:
@@ -721,7 +765,10 @@ def _match_group(
         kept = [k for k, _ in kept_sorted]
         standalone = [s for _, s in kept_sorted]
         try:
-            priced = _price_sea(card, kept) if is_sea else _price_consolidation(card, kept)
+            priced = (
+                _price_sea(card, kept, quotes.pricer(card)) if is_sea
+                else _price_consolidation(card, kept)
+            )
         except (TariffError, packing.PackingError) as exc:
             for cand in kept:
                 reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
@@ -751,6 +798,40 @@ def _match_group(
             f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)",
         )
     return pools, reasons
+
+
+def price_pool(
+    card: RateCard,
+    demands: Sequence[DemandIn],
+    *,
+    ship_date: date,
+    partner_id: int = 0,
+    consolidation_days: int = 3,
+    capacity: int = 40,
+) -> PoolProposal | None:
+    """Price `demands` as one consolidation on `card` shipping on `ship_date`.
+
+    The proposal matching would make for exactly these members (standalone
+    costs, packing, shares, plan and reasons), whether or not it saves; None
+    when there are no demands. Raises `TariffError` or `packing.PackingError`
+    when the pooled shipment cannot be priced.
+    """
+    if not demands:
+        return None
+    members = sorted(demands, key=_demand_key)
+    lane = LaneCard(card=card, partner_id=partner_id, valid_from=date.min, valid_to=None)
+    candidates = [_Candidate(demand=d, lane=lane, first=ship_date, last=ship_date)
+                  for d in members]
+    pricer = CardPricer(card)
+    standalone = [pricer.price_total(d.gross_kg, d.volume_cbm) for d in members]
+    if _family(card.mode) == "sea":
+        priced = _price_sea(card, candidates, pricer)
+    else:
+        priced = _price_consolidation(card, candidates)
+    group = _Group(lane, members[0].origin, members[0].destination, candidates)
+    return _proposal(
+        group, ship_date, candidates, priced, standalone, None, consolidation_days, capacity
+    )
 
 
 def match_logistics(
@@ -819,4 +900,5 @@ __all__ = [
     "DemandIn",
     "LaneCard",
     "match_logistics",
+    "price_pool",
 ]

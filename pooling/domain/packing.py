@@ -14,12 +14,17 @@ bind) and sends what does not fit to LCL; the cheapest plan wins.
   (by volume and by weight) over a bounded family of container multisets.
 - Ties in cost go to fewer containers, then to less LCL volume, then to the first plan
   found, so the same input always gives the same plan.
+- Speed without changing the plan: when every load and container is a whole number of
+  cm3 and grams, the greedy fills run on integers (which compare exactly like the
+  Decimals) and only the winning fill is built with placements; with `price_slack`
+  the search stops once the cheapest remaining multiset cannot win.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
@@ -279,6 +284,133 @@ def _assign(
     return False
 
 
+# Cargo on the packing grid: whole cm3 and whole grams, as integers.
+_GridLoad = tuple[int, int]
+
+
+def _grid(value: Decimal, places: int) -> int | None:
+    """`value` in units of 10**-places when it is a whole number of them, else None."""
+    scaled = value.scaleb(places)
+    whole = scaled.to_integral_value()
+    return int(whole) if whole == scaled else None
+
+
+def _grid_loads(loads: Sequence[Load]) -> list[_GridLoad] | None:
+    out: list[_GridLoad] = []
+    for load in loads:
+        vol = _grid(load.volume_cbm, 6)
+        kg = _grid(load.gross_kg, 3)
+        if vol is None or kg is None:
+            return None
+        out.append((vol, kg))
+    return out
+
+
+def _split_part_grid(vol: int, kg: int, room_cbm: int, room_kg: int) -> tuple[int, int]:
+    """`_split_part` on grid units: the same Decimal arithmetic, so the same part."""
+    part_vol, part_kg = _split_part(
+        Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3),
+        Decimal(room_cbm).scaleb(-6), Decimal(room_kg).scaleb(-3),
+    )
+    return int(part_vol.scaleb(6)), int(part_kg.scaleb(3))
+
+
+def _fill_greedy_grid(
+    caps_cbm: Sequence[int], caps_kg: Sequence[int], whole: Sequence[_GridLoad],
+    splittable: Sequence[_GridLoad],
+) -> tuple[list[bool], int, int, bool]:
+    """`_fill_greedy` on grid units, keeping only what prices the plan.
+
+    Returns which containers hold something, the LCL volume and weight, and whether
+    anything ships LCL. Integers compare exactly like the Decimals they stand for,
+    so the fill makes the same choices.
+    """
+    rooms_cbm = list(caps_cbm)
+    rooms_kg = list(caps_kg)
+    n = len(rooms_cbm)
+    slots = range(n)
+    used = [False] * n
+    lcl_cbm = lcl_kg = 0
+    any_lcl = False
+    # Containers with room left in both measures; once none is left, every load with
+    # volume and weight ships LCL whole, as the full search would conclude.
+    open_rooms = sum(1 for rc, rk in zip(rooms_cbm, rooms_kg, strict=True) if rc > 0 and rk > 0)
+    for index, (vol, kg) in enumerate((*whole, *splittable)):
+        if not open_rooms and vol > 0 and kg > 0:
+            lcl_cbm += vol
+            lcl_kg += kg
+            any_lcl = True
+            continue
+        best = -1
+        best_cbm = best_kg = 0
+        for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True):
+            if vol <= rc and kg <= rk and (
+                best < 0 or rc < best_cbm or (rc == best_cbm and rk < best_kg)
+            ):
+                best, best_cbm, best_kg = c, rc, rk
+        if best >= 0:
+            left_cbm = rooms_cbm[best] = best_cbm - vol
+            left_kg = rooms_kg[best] = best_kg - kg
+            used[best] = True
+            if best_cbm > 0 and best_kg > 0 and (left_cbm <= 0 or left_kg <= 0):
+                open_rooms -= 1
+            continue
+        if index < len(whole):
+            lcl_cbm += vol
+            lcl_kg += kg
+            any_lcl = True
+            continue
+        # Rooms in the same order as `_place_splittable`, leaving out the full ones:
+        # `_split_part` gives them nothing.
+        rooms = sorted(
+            (-rc, -rk, c)
+            for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True)
+            if (rc > 0 or vol <= 0) and (rk > 0 or kg <= 0)
+        )
+        for neg_cbm, neg_kg, c in rooms:
+            if vol <= 0 and kg <= 0:
+                break
+            part_vol, part_kg = _split_part_grid(vol, kg, -neg_cbm, -neg_kg)
+            if part_vol <= 0 and part_kg <= 0:
+                continue
+            used[c] = True
+            left_cbm = rooms_cbm[c] = -neg_cbm - part_vol
+            left_kg = rooms_kg[c] = -neg_kg - part_kg
+            if neg_cbm < 0 and neg_kg < 0 and (left_cbm <= 0 or left_kg <= 0):
+                open_rooms -= 1
+            vol -= part_vol
+            kg -= part_kg
+        if vol > 0 or kg > 0:
+            lcl_cbm += vol
+            lcl_kg += kg
+            any_lcl = True
+    return used, lcl_cbm, lcl_kg, any_lcl
+
+
+_GridOrders = dict[bool, tuple[list[_GridLoad], list[_GridLoad]]]
+
+
+def _grid_orders(
+    orders: dict[bool, tuple[list[Load], list[Load]]], types: Sequence[ContainerType]
+) -> tuple[_GridOrders, dict[str, tuple[int, int]]] | None:
+    """Both load orders and every container's room on the grid, or None when off it."""
+    caps: dict[str, tuple[int, int]] = {}
+    for t in types:
+        usable = _grid(t.usable_cbm, 6)
+        payload = _grid(t.payload_kg, 3)
+        if usable is None or payload is None:
+            return None
+        caps[t.code] = (usable, payload)
+    out: _GridOrders = {}
+    for by_kg, (whole, splittable) in orders.items():
+        whole_grid = _grid_loads(whole)
+        splittable_grid = _grid_loads(splittable)
+        if whole_grid is None or splittable_grid is None:
+            return None
+        out[by_kg] = (whole_grid, splittable_grid)
+    return out, caps
+
+
 def _count_bound(loads: Sequence[Load], types: Sequence[ContainerType]) -> int:
     total_cbm = sum((load.volume_cbm for load in loads), ZERO)
     total_kg = sum((load.gross_kg for load in loads), ZERO)
@@ -336,11 +468,16 @@ def plan_sea(
     lcl_cost: LclCost,
     *,
     fixed_cost: FixedCost | None = None,
+    price_slack: Decimal | None = None,
 ) -> SeaPlan:
     """The cheapest plan found for shipping `loads` in containers and LCL.
 
     Cost is the sum of container prices plus lcl_cost(lcl_kg, lcl_cbm), or, when given,
-    fixed_cost(container_codes, lcl_kg, lcl_cbm) for the whole plan.
+    fixed_cost(container_codes, lcl_kg, lcl_cbm) for the whole plan. Give `price_slack`
+    when fixed_cost never charges less than the containers' prices minus that slack
+    (a tariff that rounds each line and adds only fees and surcharges): the search then
+    stops as soon as the cheapest remaining multiset cannot beat the best plan, which
+    gives the same plan as trying them all.
     """
     _validate(loads, container_types)
     types = list(container_types)
@@ -378,9 +515,10 @@ def plan_sea(
     load_rank = {ld.id: k for k, ld in enumerate(loads)}
     best: SeaPlan | None = None
     best_key: tuple[Decimal, int, Decimal] | None = None
+    # A greedy fill found best on the grid, built in full only once the search ends.
+    best_greedy: tuple[list[ContainerType], bool] | None = None
 
-    def consider(combo: Sequence[ContainerType], fill: _Fill) -> None:
-        nonlocal best, best_key
+    def build(combo: Sequence[ContainerType], fill: _Fill) -> tuple[SeaPlan, tuple[Decimal, int, Decimal]]:
         content, lcl = fill
         containers = tuple(
             Container(t.code, tuple(placed))
@@ -391,10 +529,15 @@ def plan_sea(
         lcl_kg = sum((p.gross_kg for p in lcl_all), ZERO)
         lcl_cbm = sum((p.volume_cbm for p in lcl_all), ZERO)
         total = cost(tuple(c.code for c in containers), lcl_kg, lcl_cbm)
-        key = (total, len(containers), lcl_cbm)
+        return SeaPlan(containers, lcl_all, total), (total, len(containers), lcl_cbm)
+
+    def consider(combo: Sequence[ContainerType], fill: _Fill) -> None:
+        nonlocal best, best_key, best_greedy
+        plan, key = build(combo, fill)
         if best_key is None or key < best_key:
             best_key = key
-            best = SeaPlan(containers, lcl_all, total)
+            best = plan
+            best_greedy = None
 
     consider([], ([], _place_nothing([*whole, *splittable])))
     if types and (whole or splittable):
@@ -406,20 +549,26 @@ def plan_sea(
             combos = _greedy_combos(types, placeable, bound)
         # Cheapest multisets first: with plain prices, one that already costs more
         # than the best plan cannot win.
-        def floor_price(counts: tuple[int, ...]) -> Decimal:
-            return sum((t.price * n for t, n in zip(types, counts, strict=True)), ZERO)
-
-        combos.sort(key=lambda c: (floor_price(c), sum(c), c))
+        type_prices = [t.price for t in types]
+        floors = {counts: sum(map(operator.mul, type_prices, counts), ZERO) for counts in combos}
+        combos.sort(key=lambda c: (floors[c], sum(c), c))
         total_cbm = sum((ld.volume_cbm for ld in placeable), ZERO)
         total_kg = sum((ld.gross_kg for ld in placeable), ZERO)
         too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
         too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+        grid = _grid_orders(
+            {by_kg: (order(whole, by_kg), order(splittable, by_kg)) for by_kg in (False, True)},
+            types,
+        )
         for counts in combos:
             combo = [t for t, n in zip(types, counts, strict=True) for _ in range(n)]
             if not combo:
                 continue
-            if fixed_cost is None and best_key is not None and floor_price(counts) > best_key[0]:
-                break  # every later multiset costs more before any LCL
+            if best_key is not None:
+                if fixed_cost is None and floors[counts] > best_key[0]:
+                    break  # every later multiset costs more before any LCL
+                if price_slack is not None and floors[counts] - price_slack > best_key[0]:
+                    break  # every later multiset's plan would be priced above the best
             if best_key is not None:
                 # Whatever exceeds the multiset's capacity ships LCL at least; prices
                 # grow with the LCL volume and weight, so this bounds the plan from below.
@@ -436,11 +585,36 @@ def plan_sea(
                 for fill in _fills_exact(combo, order(whole, False), order(splittable, False)):
                     consider(combo, fill)
                 continue
-            fill = _fill_greedy(combo, order(whole, False), order(splittable, False))
-            consider(combo, fill)
-            if fill[1]:
-                # Something ships LCL: also try placing the heaviest loads first.
-                consider(combo, _fill_greedy(combo, order(whole, True), order(splittable, True)))
+            if grid is None:
+                fill = _fill_greedy(combo, order(whole, False), order(splittable, False))
+                consider(combo, fill)
+                if fill[1]:
+                    # Something ships LCL: also try placing the heaviest loads first.
+                    consider(combo, _fill_greedy(combo, order(whole, True),
+                                                 order(splittable, True)))
+                continue
+            # The same fills on integers; only one that beats the best is built in full.
+            grid_loads, grid_caps = grid
+            caps_cbm = [grid_caps[t.code][0] for t in combo]
+            caps_kg = [grid_caps[t.code][1] for t in combo]
+            for by_kg in (False, True):
+                used, lcl_cbm_grid, lcl_kg_grid, any_lcl = _fill_greedy_grid(
+                    caps_cbm, caps_kg, *grid_loads[by_kg]
+                )
+                lcl_cbm = Decimal(lcl_cbm_grid).scaleb(-6) + too_big_cbm
+                lcl_kg = Decimal(lcl_kg_grid).scaleb(-3) + too_big_kg
+                codes = tuple(t.code for t, full in zip(combo, used, strict=True) if full)
+                key = (cost(codes, lcl_kg, lcl_cbm), len(codes), lcl_cbm)
+                if best_key is None or key < best_key:
+                    best_key = key
+                    best_greedy = (combo, by_kg)
+                if not any_lcl:
+                    break
+    if best_greedy is not None:
+        combo, by_kg = best_greedy
+        best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
+        if key != best_key:  # pragma: no cover - the grid fill mirrors the Decimal one
+            raise PackingError("The integer fill disagrees with the exact one.")
     if best is None:  # pragma: no cover - the all-LCL plan is always considered
         raise PackingError("No plan could be formed.")
     return best

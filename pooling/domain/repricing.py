@@ -27,11 +27,10 @@ from decimal import Decimal
 
 from pooling.domain import ad_matching, logistics_matching
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn
-from pooling.domain.logistics_matching import DemandIn, LaneCard
+from pooling.domain.logistics_matching import DemandIn
 from pooling.domain.money import quantize
 from pooling.domain.proposals import PoolProposal, fmt_money
-from pooling.domain.tariff import RateCard, price
-from pooling.domain.units import mode_family
+from pooling.domain.tariff import RateCard
 
 ZERO = Decimal(0)
 
@@ -50,25 +49,14 @@ def reprice_logistics(
     consolidation_days: int = 3, capacity: int = 40,
 ) -> Repriced:
     """Price `demands` as one consolidation on `card` shipping on `ship_date`."""
-    if not demands:
-        return Repriced(None, False, ("The pool has no members left.",))
-    members = sorted(demands, key=lambda d: d.id)
-    lane = LaneCard(card=card, partner_id=partner_id, valid_from=date.min, valid_to=None)
-    candidates = [
-        logistics_matching._Candidate(demand=d, lane=lane, first=ship_date, last=ship_date)
-        for d in members
-    ]
-    standalone = [price(card, gross_kg=d.gross_kg, volume_cbm=d.volume_cbm).total
-                  for d in members]
-    is_sea = mode_family(card.mode) == "sea"
-    priced = (logistics_matching._price_sea(card, candidates) if is_sea
-              else logistics_matching._price_consolidation(card, candidates))
-    group = logistics_matching._Group(lane, members[0].origin, members[0].destination, candidates)
-    proposal = logistics_matching._proposal(
-        group, ship_date, candidates, priced, standalone, None, consolidation_days, capacity,
+    proposal = logistics_matching.price_pool(
+        card, demands, ship_date=ship_date, partner_id=partner_id,
+        consolidation_days=consolidation_days, capacity=capacity,
     )
+    if proposal is None:
+        return Repriced(None, False, ("The pool has no members left.",))
     problems = []
-    if len(members) < 2:
+    if len(demands) < 2:
         problems.append("Only one member is left: a pool needs at least two.")
     for member in proposal.members:
         if member.saving is None or member.saving <= 0:

@@ -42,11 +42,12 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from pooling.domain.money import MoneyError, minor_unit, quantize
+from pooling.domain.money import MoneyError, minor_unit, quantize, quantum
 from pooling.domain.units import (
     KG,
     KG_PER_CBM,
     SEA_MODES,
+    WM,
     Mode,
     chargeable_weight,
     revenue_tons,
@@ -678,3 +679,219 @@ def price(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal) -> Quote:
     if card.mode == Mode.SEA_FCL:
         return cheapest_standalone_sea(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
     return price_consignment(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
+
+
+# ------------------------------------------------------------- totals-only pricing
+
+
+class CardPricer:
+    """A validated rate card compiled for pricing totals fast.
+
+    Matching prices thousands of candidate plans and standalone loads per card
+    but only needs their totals. A pricer validates the card once and keeps its
+    breaks, fees and surcharges as plain tuples; every total it returns is
+    exactly the `total` of the quote the public functions above build for the
+    same input (the same lines rounded the same way, summed), without building
+    the lines. Inputs are trusted: callers check cargo the way those functions do.
+    """
+
+    __slots__ = (
+        "_breaks", "_container_lines", "_equipment", "_factor", "_fees", "_lcl_factor",
+        "_lcl_minimum", "_lcl_rate", "_minimum", "_mode", "_percents", "_per_kg", "_quantum",
+        "card", "has_lcl",
+    )
+
+    def __init__(self, card: RateCard) -> None:
+        card.validate()
+        self.card = card
+        self._mode = Mode(card.mode)
+        self._quantum = quantum(card.currency)
+        self._factor = card.volumetric_factor
+        self._lcl_factor = None if self._factor == THOUSAND else self._factor
+        self._minimum = card.minimum_charge
+        self._breaks = tuple((b.min_kg, b.rate_per_kg) for b in card.weight_breaks)
+        self._lcl_rate = card.lcl_rate_per_wm
+        self._lcl_minimum = card.lcl_minimum_wm
+        self.has_lcl = card.lcl_rate_per_wm is not None
+        self._equipment = tuple(card.equipment)
+        self._fees = sum((self._round(ONE * fee.amount) for fee in card.fees), ZERO)
+        self._percents = tuple(s.percent for s in card.surcharges if s.percent is not None)
+        self._per_kg = tuple(
+            s.per_kg for s in card.surcharges if s.percent is None and s.per_kg is not None
+        )
+        self._container_lines: dict[tuple[int, int], Decimal] = {}
+
+    def _round(self, amount: Decimal) -> Decimal:
+        return amount.quantize(self._quantum, rounding=ROUND_HALF_UP)
+
+    def _freight_with_surcharges(self, amount: Decimal, surcharge_kg: Decimal | None) -> Decimal:
+        """A rounded freight line plus the surcharge lines that apply to it."""
+        q = self._quantum
+        total = amount
+        if self._percents:
+            base = amount / HUNDRED
+            for percent in self._percents:
+                total += (percent * base).quantize(q, rounding=ROUND_HALF_UP)
+        if surcharge_kg is not None:
+            for rate in self._per_kg:
+                total += (surcharge_kg * rate).quantize(q, rounding=ROUND_HALF_UP)
+        return total
+
+    def _weight_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        kg = max(gross_kg, volume_cbm * self._factor).quantize(KG, rounding=ROUND_HALF_UP)
+        breaks = self._breaks
+        applicable_rate = breaks[0][1]
+        for min_kg, rate in breaks:
+            if min_kg <= kg:
+                applicable_rate = rate
+            else:
+                break
+        best_cost = applicable_rate * kg
+        if self.card.higher_break_rule:
+            for min_kg, rate in breaks:
+                if min_kg > kg:
+                    cost = rate * min_kg
+                    if cost < best_cost:
+                        best_cost = cost
+        if best_cost < self._minimum:
+            amount = self._round(ONE * self._minimum)
+        else:
+            amount = self._round(best_cost)
+        return self._freight_with_surcharges(amount, kg)
+
+    def _lcl_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        """The LCL line and its surcharges (fees not included)."""
+        rate = self._lcl_rate
+        if rate is None:
+            raise TariffError(
+                f"Rate card {self.card.id} v{self.card.version} has no LCL rate, so cargo "
+                "outside whole containers cannot be priced.",
+                field="lcl_rate_per_wm",
+            )
+        factor = self._lcl_factor
+        measure = volume_cbm if factor is None else volume_cbm * factor / THOUSAND
+        wm = max(gross_kg / THOUSAND, measure).quantize(WM, rounding=ROUND_HALF_UP)
+        charged = max(wm, self._lcl_minimum)
+        return self._freight_with_surcharges(self._round(charged * rate), wm * THOUSAND)
+
+    def _containers_total(self, counts: Sequence[int]) -> Decimal:
+        """Container lines and their surcharges; counts follow the card's equipment order."""
+        total = ZERO
+        cache = self._container_lines
+        for index, count in enumerate(counts):
+            if not count:
+                continue
+            amount = cache.get((index, count))
+            if amount is None:
+                line = self._round(Decimal(count) * self._equipment[index].price)
+                amount = cache[(index, count)] = self._freight_with_surcharges(line, None)
+            total += amount
+        return total
+
+    def plan_total(self, counts: Sequence[int], lcl_gross_kg: Decimal,
+                   lcl_volume_cbm: Decimal) -> Decimal:
+        """`price_sea_plan(...).total` for container counts in the card's equipment order."""
+        total = self._fees + self._containers_total(counts)
+        if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
+            total += self._lcl_total(lcl_gross_kg, lcl_volume_cbm)
+        return self._round(total)
+
+    def consignment_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        """`price_consignment(...).total`."""
+        if self._mode in SEA_MODES:
+            return self._round(self._fees + self._lcl_total(gross_kg, volume_cbm))
+        return self._round(self._fees + self._weight_total(gross_kg, volume_cbm))
+
+    def standalone_sea_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        """`cheapest_standalone_sea(...).total`: the lowest total of the same candidates.
+
+        A candidate never costs less than its fees and containers, so one whose
+        containers alone reach the best total so far is not priced.
+        """
+        n = len(self._equipment)
+        fees = self._fees
+        best: Decimal | None = None
+        if self.has_lcl:
+            best = self.plan_total((), gross_kg, volume_cbm)
+        for i, first in enumerate(self._equipment):
+            needed = _containers_needed(first, gross_kg, volume_cbm)
+            for count in range(1, needed + 1):
+                counts = [0] * n
+                counts[i] = count
+                boxes = fees + self._containers_total(counts)
+                if best is not None and boxes >= best:
+                    break  # more boxes of this type only cost more
+                left_kg, left_cbm = _remainder(first, count, gross_kg, volume_cbm)
+                if left_kg == 0 and left_cbm == 0:
+                    best = self._round(boxes)
+                    continue
+                if self.has_lcl:
+                    total = self.plan_total(counts, left_kg, left_cbm)
+                    if best is None or total < best:
+                        best = total
+                for j, second in enumerate(self._equipment):
+                    extra = _containers_needed(second, left_kg, left_cbm)
+                    mixed = list(counts)
+                    mixed[j] += extra
+                    total = self.plan_total(mixed, ZERO, ZERO)
+                    if best is None or total < best:
+                        best = total
+        if best is None:  # pragma: no cover - validation guarantees LCL or equipment
+            raise TariffError("The rate card offers neither LCL nor containers.",
+                              field="equipment")
+        return best
+
+    def price_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+        """`price(...).total`."""
+        if self._mode == Mode.SEA_FCL:
+            return self.standalone_sea_total(gross_kg, volume_cbm)
+        return self.consignment_total(gross_kg, volume_cbm)
+
+    def counts(self, containers: Iterable[str]) -> list[int]:
+        """Container codes as counts in the card's equipment order."""
+        index = {rate.code: i for i, rate in enumerate(self._equipment)}
+        counts = [0] * len(self._equipment)
+        for code in containers:
+            position = index.get(code)
+            if position is None:
+                offered = ", ".join(rate.code for rate in self._equipment) or "none"
+                raise TariffError(
+                    f"Rate card {self.card.id} v{self.card.version} has no rate for {code!r} "
+                    f"containers (offered: {offered}).",
+                    field="containers",
+                )
+            counts[position] += 1
+        return counts
+
+
+def price_total(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+    """`price(card, ...).total`, without building the quote's lines."""
+    pricer = CardPricer(card)
+    _check_cargo(gross_kg, volume_cbm)
+    return pricer.price_total(gross_kg, volume_cbm)
+
+
+def sea_plan_total(card: RateCard, *, containers: Sequence[str], lcl_gross_kg: Decimal,
+                   lcl_volume_cbm: Decimal) -> Decimal:
+    """`price_sea_plan(card, ...).total`, without building the quote's lines."""
+    pricer = CardPricer(card)
+    mode = Mode(card.mode)
+    if mode not in SEA_MODES:
+        raise TariffError(f"A {mode.value} rate card cannot price containers and LCL.",
+                          field="mode")
+    if isinstance(containers, str):
+        raise TariffError("Containers must be a list of equipment codes, not one string.",
+                          field="containers")
+    _check_cargo(lcl_gross_kg, lcl_volume_cbm, allow_empty=True, prefix="lcl_")
+    counts = pricer.counts(containers)
+    has_lcl = lcl_gross_kg > 0 or lcl_volume_cbm > 0
+    if not any(counts) and not has_lcl:
+        raise TariffError("A sea plan needs at least one container or some LCL cargo.",
+                          field="containers")
+    if has_lcl and not pricer.has_lcl:
+        raise TariffError(
+            f"Rate card {card.id} v{card.version} has no LCL rate, so cargo outside whole "
+            "containers cannot be priced.",
+            field="lcl_rate_per_wm",
+        )
+    return pricer.plan_total(counts, lcl_gross_kg, lcl_volume_cbm)

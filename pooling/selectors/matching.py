@@ -77,17 +77,17 @@ def _live_members() -> QuerySet[PoolMember]:
     )
 
 
+def _open_unpooled(model: type[ShippingDemand] | type[AdNeed], link: str) -> QuerySet[Any]:
+    """Open demands or ad needs in no live pool; `link` is the pool member's field naming them."""
+    pooled = _live_members().filter(**{f"{link}__isnull": False}).values(f"{link}_id")
+    return model.objects.filter(status=model.Status.OPEN).exclude(pk__in=pooled).order_by()
+
+
 def demands_open_unpooled() -> list[DemandIn]:
     """Open shipping demands that are not a live member of any pool."""
-    pooled = _live_members().filter(demand__isnull=False).values("demand_id")
-    rows = (
-        ShippingDemand.objects.filter(status=ShippingDemand.Status.OPEN)
-        .exclude(pk__in=pooled)
-        .order_by()
-        .values_list("id", "firm_id", "origin", "destination", "mode", "cargo_class",
-                     "dg_class", "gross_kg", "volume_cbm", "splittable", "ready_from",
-                     "deliver_by")
-    )
+    rows = _open_unpooled(ShippingDemand, "demand").values_list(
+        "id", "firm_id", "origin", "destination", "mode", "cargo_class", "dg_class", "gross_kg",
+        "volume_cbm", "splittable", "ready_from", "deliver_by")
     modes = {m.value: m for m in Mode}
     return [
         DemandIn(id=r[0], firm_id=r[1], origin=r[2], destination=r[3], mode=modes[r[4]],
@@ -171,14 +171,9 @@ def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None]]:
 
 def ad_needs_open_unpooled() -> list[AdNeedIn]:
     """Open ad needs that are not a live member of any pool, with their exclusions."""
-    pooled = _live_members().filter(ad_need__isnull=False).values("ad_need_id")
-    needs = (
-        AdNeed.objects.filter(status=AdNeed.Status.OPEN)
-        .exclude(pk__in=pooled)
-        .order_by()
-        .values_list("id", "firm_id", "programme_id", "market", "budget", "currency",
-                     "flight_from", "flight_to", "category")
-    )
+    needs = _open_unpooled(AdNeed, "ad_need").values_list(
+        "id", "firm_id", "programme_id", "market", "budget", "currency", "flight_from",
+        "flight_to", "category")
     through = AdNeed.excluded_firms.through
     excluded: dict[int, set[int]] = defaultdict(set)
     for need_id, firm_id in (

@@ -10,7 +10,16 @@ from pooling.models import AdNeed, ChannelProgramme, ShippingDemand
 from pooling.models.choices import BusinessModel, Channel, Mode
 
 
-class DemandFilter(django_filters.FilterSet):
+class _FirmNeedFilter(django_filters.FilterSet):
+    """What demand and ad need filters share: codes in any case, a firm for coordinators."""
+
+    firm = django_filters.NumberFilter(field_name="firm_id", label="Firm id (coordinators)")
+
+    def _upper(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(**{name: value.strip().upper()})
+
+
+class DemandFilter(_FirmNeedFilter):
     """?status=open&lane=CNSZX-USLAX&mode=sea_lcl&ready_from_after=2026-01-01 ..."""
 
     status = django_filters.MultipleChoiceFilter(choices=ShippingDemand.Status.choices)
@@ -22,14 +31,10 @@ class DemandFilter(django_filters.FilterSet):
     ready_from_before = django_filters.DateFilter(field_name="ready_from", lookup_expr="lte")
     deliver_by_after = django_filters.DateFilter(field_name="deliver_by", lookup_expr="gte")
     deliver_by_before = django_filters.DateFilter(field_name="deliver_by", lookup_expr="lte")
-    firm = django_filters.NumberFilter(field_name="firm_id", label="Firm id (coordinators)")
 
     class Meta:
         model = ShippingDemand
         fields: list[str] = []
-
-    def _upper(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(**{name: value.strip().upper()})
 
     def _lane(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         origin, _, destination = value.strip().upper().partition("-")
@@ -39,7 +44,7 @@ class DemandFilter(django_filters.FilterSet):
         return queryset.filter(lane)
 
 
-class AdNeedFilter(django_filters.FilterSet):
+class AdNeedFilter(_FirmNeedFilter):
     status = django_filters.MultipleChoiceFilter(choices=AdNeed.Status.choices)
     channel = django_filters.MultipleChoiceFilter(field_name="programme__channel",
                                                   choices=Channel.choices)
@@ -49,14 +54,10 @@ class AdNeedFilter(django_filters.FilterSet):
     flight_from_before = django_filters.DateFilter(field_name="flight_from", lookup_expr="lte")
     flight_to_after = django_filters.DateFilter(field_name="flight_to", lookup_expr="gte")
     flight_to_before = django_filters.DateFilter(field_name="flight_to", lookup_expr="lte")
-    firm = django_filters.NumberFilter(field_name="firm_id", label="Firm id (coordinators)")
 
     class Meta:
         model = AdNeed
         fields: list[str] = []
-
-    def _upper(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(**{name: value.strip().upper()})
 
 
 class ProgrammeFilter(django_filters.FilterSet):

@@ -72,6 +72,31 @@ class AccountCache:
             self._accounts[(account.kind, account.firm_id, account.partner_id,
                             account.currency)] = account
 
+    def ensure(self, wanted: Iterable[tuple[str, Firm | None, Partner | None, str]]) -> None:
+        """Create every wanted account that does not exist yet, in one statement.
+
+        A concurrent settlement creating the same account meanwhile is harmless: the
+        conflicting row is skipped and the existing one is loaded."""
+        missing: dict[AccountKey, Account] = {}
+        for kind, firm, partner, currency in wanted:
+            key: AccountKey = (kind, firm.pk if firm else None, partner.pk if partner else None,
+                               currency)
+            if key not in self._accounts and key not in missing:
+                missing[key] = Account(kind=kind, firm=firm, partner=partner, currency=currency,
+                                       name=_name(kind, firm, partner, currency))
+        if not missing:
+            return
+        Account.objects.bulk_create(missing.values(), ignore_conflicts=True)
+        firm_ids = {key[1] for key in missing if key[1] is not None}
+        partner_ids = {key[2] for key in missing if key[2] is not None}
+        shared = {key[0] for key in missing if key[1] is None and key[2] is None}
+        for account in Account.objects.filter(Q(firm_id__in=firm_ids)
+                                              | Q(partner_id__in=partner_ids)
+                                              | Q(kind__in=shared)):
+            key = (account.kind, account.firm_id, account.partner_id, account.currency)
+            if key in missing:
+                self._accounts[key] = account
+
     def get(self, kind: str, currency: str, *, firm: Firm | None = None,
             partner: Partner | None = None) -> Account:
         key: AccountKey = (kind, firm.pk if firm else None, partner.pk if partner else None,
@@ -115,6 +140,15 @@ def ledger_entries(txn: LedgerTransaction, legs: Sequence[Leg]) -> list[LedgerEn
                     amount=leg.amount, memo=leg.memo[:300])
         for leg in legs if leg.amount != 0
     ]
+
+
+LEDGER_ENTRY_COLUMNS = ("transaction_id", "account_id", "currency", "amount", "memo")
+
+
+def ledger_entry_rows(transaction_id: int, legs: Sequence[Leg]) -> list[tuple[object, ...]]:
+    """Rows of LEDGER_ENTRY_COLUMNS for a transaction's legs, skipping zero legs (for COPY)."""
+    return [(transaction_id, leg.account.pk, leg.account.currency, leg.amount, leg.memo[:300])
+            for leg in legs if leg.amount != 0]
 
 
 def ledger_post(*, description: str, legs: Sequence[Leg], settlement: Settlement | None = None,

@@ -12,11 +12,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Firm
@@ -29,6 +29,8 @@ from pooling.models import AdNeed, ChannelProgramme, PackageLine, Pool, PoolMemb
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
 from pooling.services.pools import pool_reprice
 from pooling.services.transitions import lock_pool, record_event
+
+Need = TypeVar("Need", ShippingDemand, AdNeed)
 
 MAX_GROSS_KG = Decimal(500_000)
 MAX_VOLUME_CBM = Decimal(1000)
@@ -487,25 +489,31 @@ def demand_post(*, firm: Firm, data: DemandInput) -> ShippingDemand:
     return demand
 
 
-def _open_demand_for_update(firm: Firm, demand_id: int) -> ShippingDemand:
-    demand = ShippingDemand.objects.select_for_update().filter(firm=firm, pk=demand_id).first()
-    if demand is None:
+def _need_locked(model: type[Need], *, firm: Firm, pk: int) -> Need:
+    """The firm's demand or ad need, row-locked; 404 for other firms' (never reveals they exist)."""
+    need = model.objects.select_for_update().filter(firm=firm, pk=pk).first()
+    if need is None:
         raise ApplicationError("Not found.", code="not_found", status_code=404)
-    return demand
+    return need
+
+
+def _need_change(need: Need, fields: Mapping[str, Any], *, what: str) -> None:
+    """Set a demand's or ad need's fields while it is open; pooled or later ones are fixed."""
+    if need.status != type(need).Status.OPEN:
+        raise Conflict(
+            f"This {what} is {need.get_status_display().lower()}; only open {what}s can be "
+            "changed.", fields={"status": [f"Only open {what}s can be changed."]},
+        )
+    for name, value in fields.items():
+        setattr(need, name, value)
+    need.save()
 
 
 @transaction.atomic
 def demand_update(*, firm: Firm, demand_id: int, data: DemandInput) -> ShippingDemand:
     """Change a demand while it is open; pooled or later demands are fixed."""
-    demand = _open_demand_for_update(firm, demand_id)
-    if demand.status != ShippingDemand.Status.OPEN:
-        raise Conflict(
-            f"This demand is {demand.get_status_display().lower()}; only open demands can be "
-            "changed.", fields={"status": ["Only open demands can be changed."]},
-        )
-    for name, value in data.model_fields().items():
-        setattr(demand, name, value)
-    demand.save()
+    demand = _need_locked(ShippingDemand, firm=firm, pk=demand_id)
+    _need_change(demand, data.model_fields(), what="demand")
     demand.lines.all().delete()
     PackageLine.objects.bulk_create(_package_lines(demand, data.lines))
     return demand
@@ -530,20 +538,26 @@ def _leave_pools(*, memberships: Iterable[PoolMember], actor: Any, what: str) ->
                      reason=f"{member.firm} withdrew its {what}.")
 
 
+def _need_withdraw(need: Need, *, memberships: QuerySet[PoolMember], actor: Any, what: str) -> None:
+    """Withdraw a demand or ad need: it leaves pools not locked yet; a locked pool keeps it."""
+    status = type(need).Status
+    if need.status not in (status.OPEN, status.POOLED):
+        raise Conflict(
+            f"This {what} is {need.get_status_display().lower()}; it cannot be withdrawn.",
+            fields={"status": [f"A {need.status} {what} cannot be withdrawn."]},
+        )
+    live = memberships.filter(status__in=PoolMember.ACTIVE).select_related("firm").order_by("pool_id")
+    _leave_pools(memberships=live, actor=actor, what=what)
+    need.status = status.WITHDRAWN
+    need.save(update_fields=["status", "updated_at"])
+
+
 @transaction.atomic
 def demand_withdraw(*, firm: Firm, demand_id: int, actor: Any = None) -> ShippingDemand:
     """Withdraw a demand; it leaves a pool that is not locked yet, and a locked pool keeps it."""
-    demand = _open_demand_for_update(firm, demand_id)
-    if demand.status not in (ShippingDemand.Status.OPEN, ShippingDemand.Status.POOLED):
-        raise Conflict(
-            f"This demand is {demand.get_status_display().lower()}; it cannot be withdrawn.",
-            fields={"status": [f"A {demand.status} demand cannot be withdrawn."]},
-        )
-    live = PoolMember.objects.filter(demand=demand, status__in=PoolMember.ACTIVE).select_related(
-        "firm").order_by("pool_id")
-    _leave_pools(memberships=live, actor=actor, what="demand")
-    demand.status = ShippingDemand.Status.WITHDRAWN
-    demand.save(update_fields=["status", "updated_at"])
+    demand = _need_locked(ShippingDemand, firm=firm, pk=demand_id)
+    _need_withdraw(demand, memberships=PoolMember.objects.filter(demand=demand), actor=actor,
+                   what="demand")
     return demand
 
 
@@ -675,41 +689,19 @@ def ad_need_post(*, firm: Firm, data: AdNeedInput) -> AdNeed:
     return need
 
 
-def _ad_need_for_update(firm: Firm, need_id: int) -> AdNeed:
-    need = AdNeed.objects.select_for_update().filter(firm=firm, pk=need_id).first()
-    if need is None:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
-    return need
-
-
 @transaction.atomic
 def ad_need_update(*, firm: Firm, need_id: int, data: AdNeedInput) -> AdNeed:
-    need = _ad_need_for_update(firm, need_id)
-    if need.status != AdNeed.Status.OPEN:
-        raise Conflict(
-            f"This ad need is {need.get_status_display().lower()}; only open needs can be "
-            "changed.", fields={"status": ["Only open ad needs can be changed."]},
-        )
-    for name, value in data.model_fields().items():
-        setattr(need, name, value)
-    need.save()
+    need = _need_locked(AdNeed, firm=firm, pk=need_id)
+    _need_change(need, data.model_fields(), what="ad need")
     need.excluded_firms.set(data.excluded_firm_ids)
     return need
 
 
 @transaction.atomic
 def ad_need_withdraw(*, firm: Firm, need_id: int, actor: Any = None) -> AdNeed:
-    need = _ad_need_for_update(firm, need_id)
-    if need.status not in (AdNeed.Status.OPEN, AdNeed.Status.POOLED):
-        raise Conflict(
-            f"This ad need is {need.get_status_display().lower()}; it cannot be withdrawn.",
-            fields={"status": [f"A {need.status} ad need cannot be withdrawn."]},
-        )
-    live = PoolMember.objects.filter(ad_need=need, status__in=PoolMember.ACTIVE).select_related(
-        "firm").order_by("pool_id")
-    _leave_pools(memberships=live, actor=actor, what="ad need")
-    need.status = AdNeed.Status.WITHDRAWN
-    need.save(update_fields=["status", "updated_at"])
+    need = _need_locked(AdNeed, firm=firm, pk=need_id)
+    _need_withdraw(need, memberships=PoolMember.objects.filter(ad_need=need), actor=actor,
+                   what="ad need")
     return need
 
 

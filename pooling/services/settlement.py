@@ -52,6 +52,7 @@ from pooling.models import (
     Account,
     FxRate,
     Invoice,
+    InvoiceLine,
     LedgerEntry,
     LedgerTransaction,
     Pool,
@@ -63,10 +64,12 @@ from pooling.models import (
     SpendReport,
 )
 from pooling.services.ledger import (
+    LEDGER_ENTRY_COLUMNS,
     AccountCache,
     Leg,
     check_balanced,
     ledger_entries,
+    ledger_entry_rows,
     ledger_reverse,
 )
 from pooling.services.notifications import notify_firms
@@ -160,23 +163,34 @@ def _fmt(amount: Decimal, currency: str) -> str:
     return f"{currency} {_q(amount, currency):,}"
 
 
+MEMBER_FIELDS = ("id", "pool_id", "firm_id", "demand_id", "ad_need_id", "status",
+                 "standalone_cost", "projected_share", "chargeable_kg", "revenue_tons",
+                 "volume_cbm", "budget", "placement")
+
+
 def _load_inputs(pool_ids: Sequence[int]) -> dict[int, _PoolInputs]:
     """Members, invoices (oldest first) and spend reports of each pool, in a few queries.
 
     Firms and demands are loaded once each (many pools share firms), with only the
     fields settlement reads."""
+    lines = InvoiceLine.objects.only("id", "invoice_id", "line_no", "charge_code", "basis",
+                                     "amount", "applies_to", "container")
+    documents = Invoice.objects.prefetch_related(
+        Prefetch("lines", queryset=lines)).order_by("created_at", "pk")
     pools = Pool.objects.filter(pk__in=pool_ids).select_related(
         "partner", "rate_card", "programme"
-    ).prefetch_related(
-        Prefetch("invoices", queryset=Invoice.objects.select_related("partner")
-                 .prefetch_related("lines").order_by("created_at", "pk"),
-                 to_attr="documents"),
-    )
+    ).prefetch_related(Prefetch("invoices", queryset=documents, to_attr="documents"))
     inputs = {p.pk: _PoolInputs(pool=p, members=[], documents=list(p.documents),  # type: ignore[attr-defined]
                                 reports=[])
               for p in pools}
+    partner_ids = {d.partner_id for i in inputs.values() for d in i.documents}
+    partners = Partner.objects.in_bulk(partner_ids)
+    for item in inputs.values():
+        for doc in item.documents:
+            doc.partner = partners[doc.partner_id]
     members = list(PoolMember.objects.filter(pool_id__in=list(inputs),
-                                             status=PoolMember.Status.ACCEPTED).order_by("pk"))
+                                             status=PoolMember.Status.ACCEPTED)
+                   .only(*MEMBER_FIELDS).order_by("pk"))
     firms = Firm.objects.in_bulk({m.firm_id for m in members})
     demands = ShippingDemand.objects.only(
         "id", "gross_kg", "volume_cbm", "chargeable_kg", "revenue_tons"
@@ -637,6 +651,20 @@ def _legs(plan: _Plan, accounts: AccountCache) -> list[Leg]:
     return legs
 
 
+def _account_keys(plan: _Plan) -> list[tuple[str, Firm | None, Partner | None, str]]:
+    """The accounts `_legs` will post this plan to."""
+    currency = plan.currency
+    keys: list[tuple[str, Firm | None, Partner | None, str]] = [
+        (Account.Kind.PARTNER, None, plan.partner, currency)]
+    for row in plan.shares:
+        keys.append((Account.Kind.FIRM, row.member.firm, None, row.billing_currency))
+        if row.billing_currency != currency:
+            keys += [(Account.Kind.CLEARING, None, None, currency),
+                     (Account.Kind.CLEARING, None, None, row.billing_currency),
+                     (Account.Kind.FX, None, None, row.billing_currency)]
+    return keys
+
+
 def _supersede(inputs: _PoolInputs, current: Settlement | None, reason: str) -> None:
     if current is None or current.status not in LIVE_STATUSES:
         return
@@ -681,25 +709,48 @@ def _advance(pool: Pool, to: str, *, actor: Any, reason: str, action: str,
     pool.state = to
 
 
-def _insert(model: type[models.Model], rows: Sequence[models.Model]) -> None:
-    """Insert rows whose ids nobody needs back: COPY on PostgreSQL, bulk_create elsewhere."""
+def _insert(model: type[models.Model], rows: Sequence[models.Model], *,
+            with_pk: bool = False) -> None:
+    """Insert rows: COPY on PostgreSQL, bulk_create elsewhere. With `with_pk` the rows
+    carry ids taken from `_next_ids`."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(rows)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    table = model._meta.db_table
+    _copy(table, [f.column for f in fields],
+          ([json.dumps(getattr(row, f.attname)) if isinstance(f, models.JSONField)
+            else f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+           for row in rows))
+
+
+def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY plain value rows (JSON already serialised) into a table (PostgreSQL)."""
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
-            f"COPY {table} ({columns}) FROM STDIN") as copy:
+            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
         for row in rows:
-            values = []
-            for f in fields:
-                value = getattr(row, f.attname)
-                values.append(json.dumps(value) if isinstance(f, models.JSONField)
-                              else f.get_db_prep_save(value, connection))
-            copy.write_row(values)
+            copy.write_row(row)
+
+
+def _next_ids(model: type[models.Model], count: int) -> list[int]:
+    """Reserve `count` primary keys of `model`'s table in one query (PostgreSQL)."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                       "FROM generate_series(1, %s)", [model._meta.db_table, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+_KIND_LABELS = {value: str(label) for value, label in Invoice.Kind.choices}
+
+
+def _doc_name(doc: Invoice) -> str:
+    """str(doc), without the per-call cost of get_kind_display()."""
+    return f"{_KIND_LABELS.get(doc.kind, doc.kind)} {doc.number}"
 
 
 def _apply(settlement: Settlement, plan: _Plan, now: Any) -> None:
@@ -720,17 +771,28 @@ def _apply(settlement: Settlement, plan: _Plan, now: Any) -> None:
 def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
            actor: Any = None, announce: bool = True) -> None:
     """Settlements, shares, ledger and pool states of many runs, in bulk, inside the
-    caller's transaction. New settlements (no pk yet) are inserted; a released one is saved."""
+    caller's transaction. New settlements (no pk yet) are inserted; a released one is saved.
+
+    On PostgreSQL every table gets one COPY per call, with ids reserved up front."""
     now = timezone.now()
+    copying = connection.vendor == "postgresql"
     for settlement, plan in plans:
         _apply(settlement, plan, now)
     new = [s for s, _ in plans if s.pk is None]
     for settlement, _ in plans:
         if settlement.pk is not None:
             settlement.save()
-    Settlement.objects.bulk_create(new)
-    shares: list[SettlementShare] = []
-    txns: list[LedgerTransaction] = []
+    if copying:
+        for settlement, pk in zip(new, _next_ids(Settlement, len(new)), strict=True):
+            settlement.pk = pk
+            settlement.created_at = now
+            settlement._state.adding = False
+            settlement._state.db = connection.alias
+        _insert(Settlement, new, with_pk=True)
+    else:
+        Settlement.objects.bulk_create(new)
+    shares: list[tuple[Any, ...]] = []
+    txns: list[tuple[Settlement, str]] = []
     legs_of: list[list[Leg]] = []
     events: list[PoolEvent] = []
     states: dict[str, list[int]] = defaultdict(list)
@@ -739,7 +801,8 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
     for settlement, plan in plans:
         pool = plan.inputs.pool
         document = plan.inputs.latest
-        reason = f"{document}" if document else "spend reports"
+        name = _doc_name(document) if document else ""
+        reason = name or "spend reports"
         before = pool.state
         if pool.state in (S.DELIVERED, S.BOOKED, S.SETTLED):
             _advance(pool, S.INVOICED, actor=actor, reason=reason, action="invoiced",
@@ -747,34 +810,61 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
         if not plan.held:
             completed.append(settlement)
             by_pk[settlement.pk] = plan
+            currency = plan.currency
             for row in plan.shares:
                 saving = None if row.standalone is None else row.standalone - row.amount
-                shares.append(SettlementShare(
-                    settlement=settlement, member=row.member, firm=row.member.firm,
-                    currency=plan.currency, amount=row.amount, standalone_cost=row.standalone,
-                    saving=saving, billing_currency=row.billing_currency,
-                    billing_amount=row.billing_amount, fx_rate=row.fx_rate, lines=row.lines))
-            txns.append(LedgerTransaction(
-                settlement=settlement,
-                description=f"Settlement v{settlement.version} of pool #{pool.pk}"
-                            + (f", {document}" if document else "")))
+                member = row.member
+                shares.append((settlement.pk, member.pk, member.firm_id, currency, row.amount,
+                               row.standalone, saving, row.billing_currency,
+                               row.billing_amount, row.fx_rate, json.dumps(row.lines)))
+            txns.append((settlement, (f"Settlement v{settlement.version} of pool #{pool.pk}"
+                                      + (f", {name}" if document else ""))[:300]))
             legs_of.append(_legs(plan, accounts))
             _advance(pool, S.SETTLED, actor=actor, reason=reason, action="settled",
                      events=events)
         if pool.state != before:
             states[pool.state].append(pool.pk)
-    LedgerTransaction.objects.bulk_create(txns)
-    entries: list[LedgerEntry] = []
-    for txn, legs in zip(txns, legs_of, strict=True):
-        entries.extend(ledger_entries(txn, legs))
-    _insert(SettlementShare, shares)
-    _insert(LedgerEntry, entries)
-    for state, pool_ids in states.items():
-        Pool.objects.filter(pk__in=pool_ids).update(state=state, updated_at=now)
-    PoolEvent.objects.bulk_create(events)
+    if copying:
+        txn_ids = _next_ids(LedgerTransaction, len(txns))
+        _copy(LedgerTransaction._meta.db_table, ["id", "settlement_id", "description",
+                                                 "created_at"],
+              ((pk, settlement.pk, description, now)
+               for pk, (settlement, description) in zip(txn_ids, txns, strict=True)))
+        _copy(LedgerEntry._meta.db_table, LEDGER_ENTRY_COLUMNS,
+              (row for pk, legs in zip(txn_ids, legs_of, strict=True)
+               for row in ledger_entry_rows(pk, legs)))
+        _copy(SettlementShare._meta.db_table, SHARE_COLUMNS, shares)
+        _move_pools(states, now)
+        for event in events:
+            event.created_at = now
+        _insert(PoolEvent, events)
+    else:
+        created = LedgerTransaction.objects.bulk_create(
+            [LedgerTransaction(settlement=settlement, description=description)
+             for settlement, description in txns])
+        LedgerEntry.objects.bulk_create(
+            [entry for txn, legs in zip(created, legs_of, strict=True)
+             for entry in ledger_entries(txn, legs)])
+        SettlementShare.objects.bulk_create(
+            [SettlementShare(settlement_id=r[0], member_id=r[1], firm_id=r[2], currency=r[3],
+                             amount=r[4], standalone_cost=r[5], saving=r[6],
+                             billing_currency=r[7], billing_amount=r[8], fx_rate=r[9],
+                             lines=json.loads(r[10])) for r in shares])
+        _move_pools(states, now)
+        PoolEvent.objects.bulk_create(events)
     _pause()
     if announce and completed:
         _announce(completed, by_pk)
+
+
+def _move_pools(states: dict[str, list[int]], now: Any) -> None:
+    for state, pool_ids in states.items():
+        Pool.objects.filter(pk__in=pool_ids).update(state=state, updated_at=now)
+
+
+SHARE_COLUMNS = ("settlement_id", "member_id", "firm_id", "currency", "amount",
+                 "standalone_cost", "saving", "billing_currency", "billing_amount", "fx_rate",
+                 "lines")
 
 
 def _due(inputs: _PoolInputs, current: Settlement | None, covered: set[int]) -> bool:
@@ -817,7 +907,7 @@ def settlements_settle(*, pool_ids: Iterable[int], announce: bool = True) -> lis
             if not _due(item, current, covered):
                 continue
             document = item.latest
-            _supersede(item, current, f"{document} supersedes it" if document
+            _supersede(item, current, f"{_doc_name(document)} supersedes it" if document
                        else "new spend reports")
             plan = _plan(item, fx)
             runs.append((Settlement(pool=item.pool, invoice=document,
@@ -827,6 +917,7 @@ def settlements_settle(*, pool_ids: Iterable[int], announce: bool = True) -> lis
             return []
         accounts.prefetch(firms=[r.member.firm for _, p in runs for r in p.shares],
                           partners=[p.partner for _, p in runs if p.partner is not None])
+        accounts.ensure(key for _, p in runs if not p.held for key in _account_keys(p))
         _write(runs, accounts, announce=announce)
     return [s for s, _ in runs]
 
@@ -898,6 +989,7 @@ def settlement_release(*, settlement_id: int, actor: Any, reason: str) -> Settle
                                 f"{reason}")
         accounts.prefetch(firms=[r.member.firm for r in plan.shares],
                           partners=[plan.partner] if plan.partner else [])
+        accounts.ensure(_account_keys(plan))
         record_event(pool=inputs.pool, action="settlement_released", actor=actor, reason=reason)
         _write([(settlement, plan)], accounts, actor=actor)
     return settlement

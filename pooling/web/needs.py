@@ -261,12 +261,16 @@ def demand_withdraw(request: HttpRequest, demand_id: int) -> HttpResponse:
 @firm_required
 def demand_chargeable(request: HttpRequest) -> HttpResponse:
     """The chargeable weight (and W/M) for the form's current values, as a fragment."""
-    form = DemandForm(request.POST or request.GET)
+    data = request.POST or request.GET
+    form = DemandForm(data)
     measure, problem = None, ""
     try:
         measure = services.demand_measure_parse(form.raw())
     except ValidationError as exc:
-        problem = next(iter(exc.messages), "")
+        # Until the mode and some size are given, the hint says what to fill in;
+        # "This field is required." under an untouched form only confuses.
+        if data.get("mode") and any(data.get(k) for k in ("lines", "gross_kg", "volume_cbm")):
+            problem = next(iter(exc.messages), "")
     return render(request, "pooling/needs/_chargeable.html",
                   {"measure": measure, "problem": problem})
 

@@ -102,12 +102,12 @@ def pool_list(request: HttpRequest) -> HttpResponse:
             state = None
         return render(request, "pooling/pools/coordinator_list.html", {
             "pools": selectors.pools_for_coordinator(state=state)[:200], "state": state,
-            "states": Pool.State.choices, "nav_links": nav_links(request),
+            "states": Pool.State.choices,
         })
     if not request.firm:  # type: ignore[attr-defined]
         raise Http404("No such page.")
     return render(request, "pooling/pools/firm_list.html",
-                  {**_firm_context(request), "nav_links": nav_links(request)})
+                  _firm_context(request))
 
 
 def _firm_context(request: HttpRequest) -> dict[str, Any]:
@@ -131,7 +131,6 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
             "booking": selectors.booking_for_pool(pool=pool),
             "tracking": selectors.tracking_for_pool(pool=pool),
             "deadline_value": _local_input(pool.join_deadline),
-            "nav_links": nav_links(request),
         })
     if not request.firm:  # type: ignore[attr-defined]
         raise Http404("No such pool.")
@@ -150,7 +149,6 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
         "booking": selectors.booking_for_pool(pool=pool),
         "tracking": selectors.tracking_for_pool(pool=pool),
         "statements_url": statements_url(),
-        "nav_links": nav_links(request),
     })
 
 
@@ -278,7 +276,6 @@ def pool_member_remove(request: HttpRequest, pool_id: int, member_id: int) -> Ht
 def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "pooling/pools/notifications.html", {
         "notifications": selectors.notifications_for_user(user=request.user),
-        "nav_links": nav_links(request),
     })
 
 
@@ -317,7 +314,6 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     return {
         **_firm_context(request),
         "pools_charts": savings_charts(selectors.savings_by_month(firm=firm)),
-        "nav_links": nav_links(request),
     }
 
 
@@ -328,7 +324,6 @@ def console_context(request: HttpRequest) -> dict[str, Any]:
         "pools_by_state": selectors.pool_counts_by_state(),
         "pools_open_needs": selectors.open_need_counts(),
         "pools_charts": savings_charts(selectors.savings_by_month()),
-        "nav_links": nav_links(request),
     }
 
 

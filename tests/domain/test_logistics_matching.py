@@ -10,7 +10,13 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pooling.domain.logistics_matching import CapacityIn, DemandIn, LaneCard, match_logistics
+from pooling.domain.logistics_matching import (
+    CapacityIn,
+    DemandIn,
+    LaneCard,
+    match_logistics,
+    price_pool,
+)
 from pooling.domain.proposals import MatchResult
 from pooling.domain.tariff import (
     EquipmentRate,
@@ -425,3 +431,29 @@ def test_capacity_is_shared_by_every_pool_on_the_departure() -> None:
     result = match_logistics(needs, [lane(card)], [cap], today=TODAY)
     assert [p.need_ids for p in result.pools] == [(1, 2)]
     assert "capacity" in reasons(result)[3]
+
+
+def test_price_pool_prices_members_exactly_as_matching_proposed_them() -> None:
+    # Given a sea pool and an air pool that matching proposed
+    sea = sea_card()
+    sea_needs = [
+        demand(i, 20 + i, str(2000 + 150 * i), str(9 + i), mode=Mode.SEA_LCL,
+               splittable=i % 2 == 0, due=date(2027, 1, 31))
+        for i in range(1, 8)
+    ]
+    air = air_card()
+    air_needs = [demand(i, 10 + i, "80", "0.1") for i in range(11, 15)]
+    result = match_logistics([*sea_needs, *air_needs], [lane(sea), lane(air)], [], today=TODAY)
+    assert len(result.pools) == 2
+    for pool, card, needs in ((p, c, n) for p in result.pools
+                              for c, n in ((sea, sea_needs), (air, air_needs))
+                              if p.rate_card_id == c.id):
+        assert pool.ship_date is not None
+        # When the same members are priced again on the same card and date
+        again = price_pool(card, list(reversed(needs)), ship_date=pool.ship_date, partner_id=1)
+        # Then the proposal is the one matching made, member for member
+        assert again == pool
+
+
+def test_price_pool_without_members_is_none() -> None:
+    assert price_pool(sea_card(), [], ship_date=TODAY) is None

@@ -16,8 +16,13 @@ from pooling.domain.packing import (
     PackingError,
     Placement,
     SeaPlan,
+    _fill_greedy,
+    _fill_greedy_grid,
+    _grid_loads,
     plan_sea,
 )
+from pooling.domain.tariff import EquipmentRate, FixedFee, RateCard, Surcharge, sea_plan_total
+from pooling.domain.units import Mode
 
 D = Decimal
 GP20 = ContainerType("20GP", D("1500"), D("28"), D("21700"))
@@ -286,3 +291,88 @@ def test_large_pools_stay_valid(specs: list[tuple[Decimal, Decimal, bool]]) -> N
     assert plan.cost <= lcl_rate(
         sum((ld.gross_kg for ld in loads), D(0)), sum((ld.volume_cbm for ld in loads), D(0))
     )
+
+
+# --- the fast paths make the same plans -------------------------------------------------
+
+SEA_CARD = RateCard(
+    id="SEA", version=1, currency="USD", mode=Mode.SEA_FCL, origin="CNSHA",
+    destination="USLAX", kg_per_cbm=None, minimum_charge=D(0), lcl_rate_per_wm=D("91.50"),
+    equipment=tuple(EquipmentRate(t.code, t.price, t.usable_cbm, t.payload_kg) for t in TYPES),
+    fees=(FixedFee("DOC", "Documentation", D("75.00")),),
+    surcharges=(Surcharge("BAF", "Fuel", percent=D("10.5")),),
+)
+
+
+def card_cost(codes: Sequence[str], kg: Decimal, cbm: Decimal) -> Decimal:
+    if not codes and kg == 0 and cbm == 0:
+        return D(0)
+    return sea_plan_total(SEA_CARD, containers=list(codes), lcl_gross_kg=kg, lcl_volume_cbm=cbm)
+
+
+def card_lcl(kg: Decimal, cbm: Decimal) -> Decimal:
+    return card_cost((), kg, cbm)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0.1"), max_value=D("40"), places=3),
+            st.decimals(min_value=D("10"), max_value=D("12000"), places=3),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_stopping_early_on_a_tariff_gives_the_same_plan(
+    specs: list[tuple[Decimal, Decimal, bool]],
+) -> None:
+    # Given a tariff that rounds each line and only adds fees and surcharges
+    loads = [Load(k, cbm, kg, split) for k, (cbm, kg, split) in enumerate(specs)]
+    # When the search may stop once no multiset can win
+    fast = plan_sea(loads, TYPES, card_lcl, fixed_cost=card_cost, price_slack=D("0.03"))
+    # Then it finds exactly the plan the full search finds
+    assert fast == plan_sea(loads, TYPES, card_lcl, fixed_cost=card_cost)
+    check_invariants(fast, loads, TYPES)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=D("0"), max_value=D("70"), places=6),
+            st.decimals(min_value=D("0"), max_value=D("30000"), places=3),
+            st.booleans(),
+        ),
+        max_size=25,
+    ),
+    st.lists(st.sampled_from(TYPES), min_size=1, max_size=6),
+)
+def test_fill_on_the_integer_grid_matches_the_decimal_fill(
+    specs: list[tuple[Decimal, Decimal, bool]], combo: list[ContainerType]
+) -> None:
+    # Given loads in whole cm3 and grams, some splittable
+    whole = [Load(k, cbm, kg, False) for k, (cbm, kg, split) in enumerate(specs) if not split]
+    splittable = [Load(k, cbm, kg, True) for k, (cbm, kg, split) in enumerate(specs) if split]
+    # When both fills run on the same container multiset
+    content, lcl = _fill_greedy(combo, whole, splittable)
+    whole_grid, splittable_grid = _grid_loads(whole), _grid_loads(splittable)
+    assert whole_grid is not None and splittable_grid is not None
+    used, lcl_cbm, lcl_kg, any_lcl = _fill_greedy_grid(
+        [int(t.usable_cbm * 1_000_000) for t in combo], [int(t.payload_kg * 1000) for t in combo],
+        whole_grid, splittable_grid,
+    )
+    # Then they use the same containers and send the same cargo to LCL
+    assert used == [bool(placed) for placed in content]
+    assert D(lcl_cbm).scaleb(-6) == sum((p.volume_cbm for p in lcl), D(0))
+    assert D(lcl_kg).scaleb(-3) == sum((p.gross_kg for p in lcl), D(0))
+    assert any_lcl == bool(lcl)
+
+
+def test_loads_off_the_grid_still_plan() -> None:
+    loads = [load("a", "20.0000005", "9000"), load("b", "20", "9000.0004", splittable=True)]
+    plan = plan_sea(loads, TYPES, card_lcl, fixed_cost=card_cost, price_slack=D("0.03"))
+    check_invariants(plan, loads, TYPES)
+    assert plan.container_codes == ("40GP",)

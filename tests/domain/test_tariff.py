@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pooling.domain.money import quantize
 from pooling.domain.tariff import (
     BASES,
+    CardPricer,
     EquipmentRate,
     FixedFee,
     Quote,
@@ -25,6 +26,8 @@ from pooling.domain.tariff import (
     price,
     price_consignment,
     price_sea_plan,
+    price_total,
+    sea_plan_total,
 )
 from pooling.domain.units import Mode, kg_per_cbm_from_divisor
 
@@ -527,3 +530,118 @@ def test_cheapest_standalone_sea_beats_simple_plans(
             card, containers=[rate.code] * needed, lcl_gross_kg=D(0), lcl_volume_cbm=D(0)
         )
         assert best.total <= boxes.total
+
+
+# ------------------------------------------------------------- totals-only pricing
+
+
+@st.composite
+def surcharge_sets(draw: st.DrawFn) -> tuple[Surcharge, ...]:
+    chosen = []
+    if draw(st.booleans()):
+        chosen.append(Surcharge("FUEL", "Fuel", percent=draw(rates)))
+    if draw(st.booleans()):
+        chosen.append(Surcharge("PSS", "Peak", per_kg=draw(rates)))
+    if draw(st.booleans()):
+        chosen.append(Surcharge("CAF", "Currency", percent=draw(rates)))
+    return tuple(chosen)
+
+
+@st.composite
+def sea_cards(draw: st.DrawFn) -> RateCard:
+    money = st.decimals(min_value=0, max_value=4000, places=2)
+    equipment = tuple(
+        EquipmentRate(code, draw(money), D(cbm), D(kg))
+        for code, cbm, kg in (("20GP", 28, 21700), ("40GP", 58, 26600), ("40HC", 66, 26500))
+        if draw(st.booleans())
+    )
+    mode = Mode.SEA_FCL if equipment else Mode.SEA_LCL
+    with_lcl = mode == Mode.SEA_LCL or draw(st.booleans())
+    return fcl_card(
+        mode=mode,
+        equipment=equipment,
+        lcl_rate_per_wm=draw(st.decimals(min_value=0, max_value=200, places=2))
+        if with_lcl else None,
+        lcl_minimum_wm=draw(st.sampled_from([D(0), D(1), D("2.5")])),
+        kg_per_cbm=draw(st.sampled_from([None, D(1000), D(333), D("166.667")])),
+        currency=draw(st.sampled_from(["USD", "JPY", "KWD"])),
+        fees=(DOC,) if draw(st.booleans()) else (),
+        surcharges=draw(surcharge_sets()),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(card=weight_cards(), gross=kgs, volume=cbms,
+       currency=st.sampled_from(["USD", "JPY", "KWD"]))
+def test_price_total_equals_the_quote_total_on_weight_cards(
+    card: RateCard, gross: Decimal, volume: Decimal, currency: str
+) -> None:
+    card = replace(card, currency=currency)
+    if gross == 0 and volume == 0:
+        gross = D("0.001")
+    expected = price(card, gross_kg=gross, volume_cbm=volume).total
+    assert price_total(card, gross_kg=gross, volume_cbm=volume) == expected
+    assert CardPricer(card).price_total(gross, volume) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(card=sea_cards(), gross=st.decimals(min_value=0, max_value=80000, places=3),
+       volume=cbms)
+def test_price_total_equals_the_quote_total_on_sea_cards(
+    card: RateCard, gross: Decimal, volume: Decimal
+) -> None:
+    if gross == 0 and volume == 0:
+        volume = D("0.001")
+    expected = price(card, gross_kg=gross, volume_cbm=volume).total
+    assert price_total(card, gross_kg=gross, volume_cbm=volume) == expected
+    assert CardPricer(card).price_total(gross, volume) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(card=sea_cards(), picks=st.lists(st.integers(min_value=0, max_value=2), max_size=6),
+       gross=kgs, volume=cbms)
+def test_sea_plan_total_equals_the_quote_total(
+    card: RateCard, picks: list[int], gross: Decimal, volume: Decimal
+) -> None:
+    offered = [rate.code for rate in card.equipment]
+    containers = [offered[i % len(offered)] for i in picks] if offered else []
+    if card.lcl_rate_per_wm is None:
+        gross = volume = D(0)
+    if not containers and gross == 0 and volume == 0:
+        return
+    expected = price_sea_plan(
+        card, containers=containers, lcl_gross_kg=gross, lcl_volume_cbm=volume
+    ).total
+    assert sea_plan_total(
+        card, containers=containers, lcl_gross_kg=gross, lcl_volume_cbm=volume
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("card", "containers", "gross", "field"),
+    [
+        (air_card(), ["20GP"], D(0), "mode"),
+        (fcl_card(), "20GP", D(0), "containers"),
+        (fcl_card(), ["45HC"], D(0), "containers"),
+        (fcl_card(), [], D(0), "containers"),
+        (fcl_card(lcl_rate_per_wm=None), ["20GP"], D(10), "lcl_rate_per_wm"),
+        (fcl_card(), ["20GP"], D(-1), "lcl_gross_kg"),
+        (fcl_card(currency="XXY"), ["20GP"], D(0), "currency"),
+    ],
+)
+def test_sea_plan_total_refuses_what_price_sea_plan_refuses(
+    card: RateCard, containers: list[str], gross: Decimal, field: str
+) -> None:
+    for function in (price_sea_plan, sea_plan_total):
+        with pytest.raises(TariffError) as caught:
+            function(card, containers=containers, lcl_gross_kg=gross,  # type: ignore[operator]
+                     lcl_volume_cbm=D(0))
+        assert caught.value.field == field
+
+
+def test_price_total_refuses_what_price_refuses() -> None:
+    with pytest.raises(TariffError) as bad_card:
+        price_total(air_card(weight_breaks=()), gross_kg=D(10), volume_cbm=D(0))
+    with pytest.raises(TariffError) as empty:
+        price_total(air_card(), gross_kg=D(0), volume_cbm=D(0))
+    assert (bad_card.value.field, empty.value.field) == ("weight_breaks", "gross_kg")
