@@ -40,7 +40,7 @@ def membership_for(user: Any, firm_id: Any) -> Membership | None:
 
 
 def firm_from_session(request: HttpRequest) -> Firm | None:
-    user = request.user
+    user: Any = request.user
     if not is_person(user):
         return None
     firm_id = request.session.get(SESSION_KEY)

@@ -5,6 +5,7 @@ deadline and remove members.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import path
@@ -251,41 +252,42 @@ class _CoordinatorAction(ObjectApi):
     def _pool(self, pool_id: int) -> Pool:
         return selectors.pool_for_coordinator(pool_id=pool_id)
 
+    def _act(self, request: Request, pool_id: int, action: Callable[..., Pool],
+             reason_input: type[serializers.Serializer] | None = None) -> Response:
+        """Run one action on the pool (with the reason given, if it takes one); answer the pool."""
+        pool = self._pool(pool_id)
+        extra = {"reason": validated(reason_input, request.data)["reason"]} if reason_input else {}
+        return _detail(request, action(pool=pool, actor=request.user, **extra))
+
 
 class PoolApproveApi(_CoordinatorAction):
     @extend_schema(request=None, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        return _detail(request, services.pool_approve(pool=self._pool(pool_id), actor=request.user))
+        return self._act(request, pool_id, services.pool_approve)
 
 
 class PoolRejectApi(_CoordinatorAction):
     @extend_schema(request=RequiredReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        pool = self._pool(pool_id)
-        reason = validated(RequiredReasonInput, request.data)["reason"]
-        return _detail(request, services.pool_reject(pool=pool, actor=request.user, reason=reason))
+        return self._act(request, pool_id, services.pool_reject, RequiredReasonInput)
 
 
 class PoolOpenApi(_CoordinatorAction):
     @extend_schema(request=None, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        return _detail(request, services.pool_open(pool=self._pool(pool_id), actor=request.user))
+        return self._act(request, pool_id, services.pool_open)
 
 
 class PoolLockApi(_CoordinatorAction):
     @extend_schema(request=ReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        pool = self._pool(pool_id)
-        reason = validated(ReasonInput, request.data)["reason"]
-        return _detail(request, services.pool_lock(pool=pool, actor=request.user, reason=reason))
+        return self._act(request, pool_id, services.pool_lock, ReasonInput)
 
 
 class PoolCancelApi(_CoordinatorAction):
     @extend_schema(request=RequiredReasonInput, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:
-        pool = self._pool(pool_id)
-        reason = validated(RequiredReasonInput, request.data)["reason"]
-        return _detail(request, services.pool_cancel(pool=pool, actor=request.user, reason=reason))
+        return self._act(request, pool_id, services.pool_cancel, RequiredReasonInput)
 
 
 class PoolDeadlineApi(_CoordinatorAction):

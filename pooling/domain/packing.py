@@ -308,11 +308,19 @@ def _grid_loads(loads: Sequence[Load]) -> list[_GridLoad] | None:
 
 def _split_part_grid(vol: int, kg: int, room_cbm: int, room_kg: int) -> tuple[int, int]:
     """`_split_part` on grid units: the same Decimal arithmetic, so the same part."""
-    part_vol, part_kg = _split_part(
-        Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3),
-        Decimal(room_cbm).scaleb(-6), Decimal(room_kg).scaleb(-3),
-    )
-    return int(part_vol.scaleb(6)), int(part_kg.scaleb(3))
+    if vol <= room_cbm and kg <= room_kg:
+        return vol, kg
+    vol_dec = Decimal(vol).scaleb(-6)
+    kg_dec = Decimal(kg).scaleb(-3)
+    if vol > 0:
+        share = Decimal(room_cbm).scaleb(-6) / vol_dec
+        if kg > 0:
+            share = min(share, Decimal(room_kg).scaleb(-3) / kg_dec)
+    else:
+        share = Decimal(room_kg).scaleb(-3) / kg_dec
+    part_vol = int((vol_dec * share).quantize(CBM_STEP, rounding=ROUND_DOWN).scaleb(6))
+    part_kg = int((kg_dec * share).quantize(KG_STEP, rounding=ROUND_DOWN).scaleb(3))
+    return max(min(part_vol, room_cbm, vol), 0), max(min(part_kg, room_kg, kg), 0)
 
 
 def _fill_greedy_grid(

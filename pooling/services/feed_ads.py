@@ -12,7 +12,7 @@ from django.db import transaction
 from accounts.models import Partner
 from coop.api.errors import Conflict
 from pooling.models import ChannelProgramme, Pool, PoolMember, SpendReport
-from pooling.services.feed_common import NotFound, partner_pool_locked
+from pooling.services.feed_common import NotFound, partner_pool_named
 from pooling.services.settlement_queue import settlement_enqueue
 from pooling.services.transitions import can_transition, pool_transition
 
@@ -64,10 +64,7 @@ def spend_report_post(
     fees: Decimal = Decimal(0), campaign_reference: str = "",
 ) -> tuple[SpendReport, bool]:
     """Store a member campaign's actual spend; the last report of a booked pool invoices it."""
-    try:
-        pool = partner_pool_locked(partner=partner, pool_id=pool_id)
-    except NotFound:
-        raise ValidationError({"pool": [f"No pool #{pool_id} is assigned to you."]}) from None
+    pool = partner_pool_named(partner=partner, pool_id=pool_id)
     existing = SpendReport.objects.filter(partner=partner, report_id=report_id).first()
     if existing is not None:
         if (existing.pool_id, existing.member_id, existing.spend, existing.rebate,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+
 from accounts.models import Partner
 from coop.api.errors import ApplicationError
 from pooling.models import Pool, PoolMember
@@ -19,6 +21,14 @@ def partner_pool_locked(*, partner: Partner, pool_id: int) -> Pool:
     if pool is None:
         raise NotFound("Not found.")
     return pool
+
+
+def partner_pool_named(*, partner: Partner, pool_id: int) -> Pool:
+    """The pool a partner's document names in its `pool` field, row-locked; else a field error."""
+    try:
+        return partner_pool_locked(partner=partner, pool_id=pool_id)
+    except NotFound:
+        raise ValidationError({"pool": [f"No pool #{pool_id} is assigned to you."]}) from None
 
 
 def member_firms(pool: Pool) -> list:

@@ -12,10 +12,10 @@ from django.db import transaction
 
 from accounts.models import Partner
 from accounts.reference import validate_currency
-from coop.api.errors import ApplicationError, Conflict
+from coop.api.errors import Conflict
 from pooling.feed.invoices import InvoiceError, InvoiceIn, InvoiceLineIn, check_invoice
 from pooling.models import Invoice, InvoiceLine, Pool
-from pooling.services.feed_common import partner_pool_locked
+from pooling.services.feed_common import partner_pool_named
 from pooling.services.settlement_queue import settlement_enqueue
 from pooling.services.transitions import can_transition, pool_transition
 
@@ -58,10 +58,7 @@ def invoice_post(
         check_invoice(data)
     except InvoiceError as exc:
         raise ValidationError({exc.field: [exc.message]}) from None
-    try:
-        pool = partner_pool_locked(partner=partner, pool_id=pool_id)
-    except ApplicationError:
-        raise ValidationError({"pool": [f"No pool #{pool_id} is assigned to you."]}) from None
+    pool = partner_pool_named(partner=partner, pool_id=pool_id)
     existing = Invoice.objects.filter(partner=partner, number=number).first()
     if existing is not None:
         if _same(existing, pool.pk, data):

@@ -189,14 +189,36 @@ class PackageLineInput:
 
 
 @dataclass(frozen=True)
-class DemandInput:
+class Measure:
+    """What a demand weighs and measures, and what the mode charges for it."""
+
+    mode: str
+    gross_kg: Decimal
+    volume_cbm: Decimal
+
+    @property
+    def chargeable_kg(self) -> Decimal:
+        return units.chargeable_weight(self.mode, self.gross_kg, self.volume_cbm)
+
+    @property
+    def revenue_tons(self) -> Decimal:
+        return units.revenue_tons(self.gross_kg, self.volume_cbm)
+
+    @property
+    def kg_per_cbm(self) -> Decimal:
+        return units.KG_PER_CBM[units.Mode(self.mode)]
+
+    @property
+    def is_sea(self) -> bool:
+        return units.Mode(self.mode) in units.SEA_MODES
+
+
+@dataclass(frozen=True)
+class DemandInput(Measure):
     """A validated shipping demand, with its derived figures."""
 
     origin: str
     destination: str
-    mode: str
-    gross_kg: Decimal
-    volume_cbm: Decimal
     ready_from: dt.date
     deliver_by: dt.date
     reference: str = ""
@@ -209,14 +231,6 @@ class DemandInput:
     declared_currency: str = ""
     hs_code: str = ""
     lines: tuple[PackageLineInput, ...] = field(default=())
-
-    @property
-    def chargeable_kg(self) -> Decimal:
-        return units.chargeable_weight(self.mode, self.gross_kg, self.volume_cbm)
-
-    @property
-    def revenue_tons(self) -> Decimal:
-        return units.revenue_tons(self.gross_kg, self.volume_cbm)
 
     def model_fields(self) -> dict[str, Any]:
         return {
@@ -403,31 +417,6 @@ def demand_input_parse(
         declared_value=declared_value, declared_currency=declared_currency if declared_value
         is not None else "", hs_code=hs_code, lines=lines,
     )
-
-
-@dataclass(frozen=True)
-class Measure:
-    """What a demand weighs and measures, and what the mode charges for it."""
-
-    mode: str
-    gross_kg: Decimal
-    volume_cbm: Decimal
-
-    @property
-    def chargeable_kg(self) -> Decimal:
-        return units.chargeable_weight(self.mode, self.gross_kg, self.volume_cbm)
-
-    @property
-    def revenue_tons(self) -> Decimal:
-        return units.revenue_tons(self.gross_kg, self.volume_cbm)
-
-    @property
-    def kg_per_cbm(self) -> Decimal:
-        return units.KG_PER_CBM[units.Mode(self.mode)]
-
-    @property
-    def is_sea(self) -> bool:
-        return units.Mode(self.mode) in units.SEA_MODES
 
 
 def demand_measure_parse(raw: Mapping[str, Any]) -> Measure:

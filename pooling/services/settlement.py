@@ -27,7 +27,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Firm, Partner
@@ -60,7 +60,6 @@ from pooling.models import (
     PoolMember,
     Settlement,
     SettlementShare,
-    ShippingDemand,
     SpendReport,
 )
 from pooling.services.ledger import (
@@ -103,12 +102,24 @@ class _Hold(Exception):
 # ------------------------------------------------------------------------ inputs
 
 
+@dataclass(frozen=True, slots=True)
+class _DemandLoad:
+    """The fields settlement reads from a member's shipping demand."""
+
+    gross_kg: Decimal
+    volume_cbm: Decimal
+    chargeable_kg: Decimal | None
+    revenue_tons: Decimal | None
+
+
 @dataclass
 class _PoolInputs:
     pool: Pool
     members: list[PoolMember]
     documents: list[Invoice]
     reports: list[SpendReport]
+    demands: dict[int, _DemandLoad] = field(default_factory=dict)
+    """Each member's demand (by member pk), for members that have one."""
 
     @property
     def latest(self) -> Invoice | None:
@@ -168,18 +179,24 @@ MEMBER_FIELDS = ("id", "pool_id", "firm_id", "demand_id", "ad_need_id", "status"
                  "volume_cbm", "budget", "placement")
 
 
-def _load_inputs(pool_ids: Sequence[int]) -> dict[int, _PoolInputs]:
+def _load_inputs(pool_ids: Sequence[int], *, lock: bool = False) -> dict[int, _PoolInputs]:
     """Members, invoices (oldest first) and spend reports of each pool, in a few queries.
 
-    Firms and demands are loaded once each (many pools share firms), with only the
-    fields settlement reads."""
+    With `lock`, the pools are locked first, in primary-key order (as `lock_pools` does),
+    by the same query that reads them, and only the settleable ones are loaded further.
+    Firms are loaded once each (many pools share firms); of members, invoice lines and
+    demands only the fields settlement reads."""
     lines = InvoiceLine.objects.only("id", "invoice_id", "line_no", "charge_code", "basis",
                                      "amount", "applies_to", "container")
     documents = Invoice.objects.prefetch_related(
-        Prefetch("lines", queryset=lines)).order_by("created_at", "pk")
-    pools = Pool.objects.filter(pk__in=pool_ids).select_related(
-        "partner", "rate_card", "programme"
-    ).prefetch_related(Prefetch("invoices", queryset=documents, to_attr="documents"))
+        Prefetch("lines", queryset=lines, to_attr="line_rows")).order_by("created_at", "pk")
+    query = Pool.objects.filter(pk__in=list(pool_ids)).select_related(
+        "partner", "rate_card", "programme")
+    if lock:
+        query = query.order_by("pk").select_for_update(of=("self",))
+    pools = [p for p in query if not lock or p.state in SETTLEABLE[Pool.Kind(p.kind)]]
+    prefetch_related_objects(pools, Prefetch("invoices", queryset=documents,
+                                             to_attr="documents"))
     inputs = {p.pk: _PoolInputs(pool=p, members=[], documents=list(p.documents),  # type: ignore[attr-defined]
                                 reports=[])
               for p in pools}
@@ -190,15 +207,21 @@ def _load_inputs(pool_ids: Sequence[int]) -> dict[int, _PoolInputs]:
             doc.partner = partners[doc.partner_id]
     members = list(PoolMember.objects.filter(pool_id__in=list(inputs),
                                              status=PoolMember.Status.ACCEPTED)
-                   .only(*MEMBER_FIELDS).order_by("pk"))
+                   .only(*MEMBER_FIELDS)
+                   .annotate(d_gross_kg=F("demand__gross_kg"), d_volume_cbm=F("demand__volume_cbm"),
+                             d_chargeable_kg=F("demand__chargeable_kg"),
+                             d_revenue_tons=F("demand__revenue_tons"))
+                   .order_by("pk"))
     firms = Firm.objects.in_bulk({m.firm_id for m in members})
-    demands = ShippingDemand.objects.only(
-        "id", "gross_kg", "volume_cbm", "chargeable_kg", "revenue_tons"
-    ).in_bulk({m.demand_id for m in members if m.demand_id})
     for m in members:
         m.firm = firms[m.firm_id]
-        m.demand = demands.get(m.demand_id) if m.demand_id else None
-        inputs[m.pool_id].members.append(m)
+        item = inputs[m.pool_id]
+        item.members.append(m)
+        if m.demand_id:
+            item.demands[m.pk] = _DemandLoad(
+                gross_kg=m.d_gross_kg, volume_cbm=m.d_volume_cbm,  # type: ignore[attr-defined]
+                chargeable_kg=m.d_chargeable_kg,  # type: ignore[attr-defined]
+                revenue_tons=m.d_revenue_tons)  # type: ignore[attr-defined]
     ads = [pk for pk, i in inputs.items() if i.pool.kind == Pool.Kind.ADS]
     if ads:
         for report in SpendReport.objects.filter(pool_id__in=ads).select_related("partner") \
@@ -250,12 +273,18 @@ def _require_rate(fx: FxRates, base: str, quote: str, on: date) -> Decimal:
 # --------------------------------------------------------------- logistics lines
 
 
+def _invoice_lines(doc: Invoice) -> list[InvoiceLine]:
+    """The document's lines: as loaded by `_load_inputs`, else from the database."""
+    loaded = getattr(doc, "line_rows", None)
+    return loaded if loaded is not None else list(doc.lines.all())
+
+
 def _doc_lines(doc: Invoice) -> list[CostLine]:
     currency = doc.currency
     lines = [CostLine(charge_code=line.charge_code, basis=line.basis,
                       amount=_q(line.amount, currency), applies_to=line.applies_to or None,
                       container=line.container or None)
-             for line in sorted(doc.lines.all(), key=lambda ln: ln.line_no)]
+             for line in sorted(_invoice_lines(doc), key=lambda ln: ln.line_no)]
     if not lines:
         return [CostLine(charge_code="TOTAL", basis="per_shipment", amount=_q(doc.total, currency))]
     line_sum = sum((ln.amount for ln in lines), ZERO)
@@ -276,7 +305,7 @@ def _net_lines(documents: Sequence[Invoice], currency: str) -> tuple[list[CostLi
             lines.extend(_doc_lines(doc))
             continue
         credit = abs(_q(doc.total, currency))
-        credited = _doc_lines(doc) if doc.lines.all() else []
+        credited = _doc_lines(doc) if _invoice_lines(doc) else []
         notes.append(f"{doc} credits {_fmt(credit, currency)}.")
         if not credited:
             parts = largest_remainder(credit, [max(ln.amount, ZERO) for ln in lines], currency) \
@@ -335,7 +364,7 @@ def _loads(inputs: _PoolInputs) -> tuple[list[MemberLoad], dict[str, PoolMember]
     loads: list[MemberLoad] = []
     by_label: dict[str, PoolMember] = {}
     for m in inputs.members:
-        d = m.demand
+        d = inputs.demands.get(m.pk)
         loads.append(MemberLoad(
             member_id=_label(m),
             chargeable_kg=m.chargeable_kg or (d.chargeable_kg if d else ZERO) or ZERO,
@@ -432,12 +461,13 @@ def _plan_logistics(plan: _Plan, fx: FxRates, override: bool) -> Allocation:
         card_rate = _require_rate(fx, card_currency, currency, plan.issue_date or latest.issue_date)
     for label, m in by_label.items():
         value = m.standalone_cost
-        if value is None and m.demand is not None:
+        demand = inputs.demands.get(m.pk)
+        if value is None and demand is not None:
             try:
                 card = card or _domain_card(pool)
                 if card is not None:
-                    value = tariff_price(card, gross_kg=m.demand.gross_kg,
-                                         volume_cbm=m.demand.volume_cbm).total
+                    value = tariff_price(card, gross_kg=demand.gross_kg,
+                                         volume_cbm=demand.volume_cbm).total
             except (TariffError, RateCardParseError) as exc:
                 plan.explanation.append(f"The standalone cost of {label} could not be priced: {exc}")
         if value is None:
@@ -457,8 +487,8 @@ def _plan_logistics(plan: _Plan, fx: FxRates, override: bool) -> Allocation:
         except RateCardParseError:
             card = None
         if card is not None:
-            weights = {_label(m): (m.demand.gross_kg, m.demand.volume_cbm)
-                       for m in inputs.members if m.demand is not None}
+            weights = {_label(m): (inputs.demands[m.pk].gross_kg, inputs.demands[m.pk].volume_cbm)
+                       for m in inputs.members if m.pk in inputs.demands}
             if len(weights) == len(loads):
                 raw = _coalition_cost(card, weights)
                 try:
@@ -891,8 +921,7 @@ def settlements_settle(*, pool_ids: Iterable[int], announce: bool = True) -> lis
     fx = FxRates()
     accounts = AccountCache()
     with transaction.atomic():
-        pools = lock_pools(ids)
-        inputs = _load_inputs([p.pk for p in pools if p.state in SETTLEABLE[Pool.Kind(p.kind)]])
+        inputs = _load_inputs(ids, lock=True)
         latest_by_pool: dict[int, Settlement] = {}
         covered: set[int] = set()
         for s in Settlement.objects.filter(pool_id__in=list(inputs)).order_by("pool_id",
