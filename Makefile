@@ -40,7 +40,11 @@ test: lint typecheck pytest
 
 benchmark: install services
 	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py migrate --noinput
-	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark all
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark packing --json benchmark-packing.json
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark csv_import --json benchmark-csv_import.json
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark feed --json benchmark-feed.json
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark matching --json benchmark-matching.json
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark settlement --json benchmark-settlement.json
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

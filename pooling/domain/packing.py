@@ -22,6 +22,7 @@ bind) and sends what does not fit to LCL; the cheapest plan wins.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import operator
@@ -49,6 +50,8 @@ _MAX_EXACT_COMBOS = 400
 # (container slots + 1) ** those loads stays below the second limit.
 _MAX_EXACT_WHOLE = 4
 _MAX_EXACT_ASSIGNMENTS = 4_096
+# Bigger pools: fill at most this many multisets near the count bound.
+_MAX_NEAR_FILLS = 4
 
 LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
@@ -156,18 +159,20 @@ _Fill = tuple[list[list[Placement]], list[Placement]]
 def _split_part(
     vol: Decimal, kg: Decimal, room_cbm: Decimal, room_kg: Decimal
 ) -> tuple[Decimal, Decimal]:
-    """The largest part of (vol, kg), at the same density, that fits the room."""
+    """The largest part of (vol, kg), at the same density, that fits the room.
+
+    The binding measure fills its room exactly; the other is its exact share
+    rounded down to the grid (1 cm3, 1 g).
+    """
     if vol <= room_cbm and kg <= room_kg:
         return vol, kg
-    ratios = []
-    if vol > 0:
-        ratios.append(room_cbm / vol)
-    if kg > 0:
-        ratios.append(room_kg / kg)
-    share = min(ratios)
-    part_vol = min((vol * share).quantize(CBM_STEP, rounding=ROUND_DOWN), room_cbm, vol)
-    part_kg = min((kg * share).quantize(KG_STEP, rounding=ROUND_DOWN), room_kg, kg)
-    return max(part_vol, ZERO), max(part_kg, ZERO)
+    if vol > 0 and room_cbm * kg <= room_kg * vol:
+        part_vol = min(room_cbm, vol)
+        part_kg = (kg * part_vol / vol).quantize(KG_STEP, rounding=ROUND_DOWN)
+    else:
+        part_kg = min(room_kg, kg)
+        part_vol = (vol * part_kg / kg).quantize(CBM_STEP, rounding=ROUND_DOWN)
+    return max(min(part_vol, room_cbm, vol), ZERO), max(min(part_kg, room_kg, kg), ZERO)
 
 
 def _place_splittable(
@@ -291,8 +296,8 @@ _GridLoad = tuple[int, int]
 def _grid(value: Decimal, places: int) -> int | None:
     """`value` in units of 10**-places when it is a whole number of them, else None."""
     scaled = value.scaleb(places)
-    whole = scaled.to_integral_value()
-    return int(whole) if whole == scaled else None
+    whole = int(scaled)
+    return whole if whole == scaled else None
 
 
 def _grid_loads(loads: Sequence[Load]) -> list[_GridLoad] | None:
@@ -307,19 +312,15 @@ def _grid_loads(loads: Sequence[Load]) -> list[_GridLoad] | None:
 
 
 def _split_part_grid(vol: int, kg: int, room_cbm: int, room_kg: int) -> tuple[int, int]:
-    """`_split_part` on grid units: the same Decimal arithmetic, so the same part."""
+    """`_split_part` on grid units: the same exact shares rounded down, so the same part."""
     if vol <= room_cbm and kg <= room_kg:
         return vol, kg
-    vol_dec = Decimal(vol).scaleb(-6)
-    kg_dec = Decimal(kg).scaleb(-3)
-    if vol > 0:
-        share = Decimal(room_cbm).scaleb(-6) / vol_dec
-        if kg > 0:
-            share = min(share, Decimal(room_kg).scaleb(-3) / kg_dec)
+    if vol > 0 and room_cbm * kg <= room_kg * vol:
+        part_vol = min(room_cbm, vol)
+        part_kg = kg * part_vol // vol
     else:
-        share = Decimal(room_kg).scaleb(-3) / kg_dec
-    part_vol = int((vol_dec * share).quantize(CBM_STEP, rounding=ROUND_DOWN).scaleb(6))
-    part_kg = int((kg_dec * share).quantize(KG_STEP, rounding=ROUND_DOWN).scaleb(3))
+        part_kg = min(room_kg, kg)
+        part_vol = vol * part_kg // kg
     return max(min(part_vol, room_cbm, vol), 0), max(min(part_kg, room_kg, kg), 0)
 
 
@@ -393,6 +394,108 @@ def _fill_greedy_grid(
             lcl_kg += kg
             any_lcl = True
     return used, lcl_cbm, lcl_kg, any_lcl
+
+
+# A fill on the grid: (load position, cm3, g) per container, the same for LCL.
+_GridPart = tuple[int, int, int]
+_GridFill = tuple[list[list[_GridPart]], list[_GridPart]]
+
+
+def _fill_grid(
+    caps_cbm: Sequence[int], caps_kg: Sequence[int], loads: Sequence[_GridLoad], n_whole: int,
+) -> _GridFill:
+    """`_fill_greedy` on grid units with every placement: the first `n_whole` loads stay whole.
+
+    Positions index `loads`. Integers compare exactly like the Decimals they stand for
+    and splits use the same exact shares, so the fill makes the same choices.
+    """
+    rooms_cbm = list(caps_cbm)
+    rooms_kg = list(caps_kg)
+    n = len(rooms_cbm)
+    slots = range(n)
+    content: list[list[_GridPart]] = [[] for _ in slots]
+    lcl: list[_GridPart] = []
+    # Containers with room left in both measures; once none is left, every load with
+    # volume and weight ships LCL whole, as the full search would conclude.
+    open_rooms = sum(1 for rc, rk in zip(rooms_cbm, rooms_kg, strict=True) if rc > 0 and rk > 0)
+    for index, (vol, kg) in enumerate(loads):
+        if not open_rooms and vol > 0 and kg > 0:
+            lcl.append((index, vol, kg))
+            continue
+        best = -1
+        best_cbm = best_kg = 0
+        for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True):
+            if vol <= rc and kg <= rk and (
+                best < 0 or rc < best_cbm or (rc == best_cbm and rk < best_kg)
+            ):
+                best, best_cbm, best_kg = c, rc, rk
+        if best >= 0:
+            left_cbm = rooms_cbm[best] = best_cbm - vol
+            left_kg = rooms_kg[best] = best_kg - kg
+            content[best].append((index, vol, kg))
+            if best_cbm > 0 and best_kg > 0 and (left_cbm <= 0 or left_kg <= 0):
+                open_rooms -= 1
+            continue
+        if index < n_whole:
+            lcl.append((index, vol, kg))
+            continue
+        # Rooms in the same order as `_place_splittable`, leaving out the full ones:
+        # `_split_part` gives them nothing.
+        rooms = sorted(
+            (-rc, -rk, c)
+            for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True)
+            if (rc > 0 or vol <= 0) and (rk > 0 or kg <= 0)
+        )
+        for neg_cbm, neg_kg, c in rooms:
+            if vol <= 0 and kg <= 0:
+                break
+            part_vol, part_kg = _split_part_grid(vol, kg, -neg_cbm, -neg_kg)
+            if part_vol <= 0 and part_kg <= 0:
+                continue
+            content[c].append((index, part_vol, part_kg))
+            left_cbm = rooms_cbm[c] = -neg_cbm - part_vol
+            left_kg = rooms_kg[c] = -neg_kg - part_kg
+            if neg_cbm < 0 and neg_kg < 0 and (left_cbm <= 0 or left_kg <= 0):
+                open_rooms -= 1
+            vol -= part_vol
+            kg -= part_kg
+        if vol > 0 or kg > 0:
+            lcl.append((index, vol, kg))
+    return content, lcl
+
+
+def _near_combos(
+    types: Sequence[ContainerType], total_cbm: Decimal, total_kg: Decimal
+) -> list[tuple[int, ...]]:
+    """A handful of multisets near the count bound of each type.
+
+    For each type: as many as hold everything, one fewer (the rest ships LCL or in
+    another box), and with the last box swapped for, or joined by, one of another type.
+    """
+    k = len(types)
+    found: set[tuple[int, ...]] = set()
+    for t, ctype in enumerate(types):
+        need = max(
+            math.ceil(total_cbm / ctype.usable_cbm), math.ceil(total_kg / ctype.payload_kg), 1
+        )
+        for m in (need - 1, need):
+            base = [0] * k
+            base[t] = m
+            if m:
+                found.add(tuple(base))
+            for u in range(k):
+                if u == t:
+                    continue
+                if m:
+                    swapped = list(base)
+                    swapped[t] -= 1
+                    swapped[u] += 1
+                    found.add(tuple(swapped))
+                if m == need - 1:
+                    joined = list(base)
+                    joined[u] += 1
+                    found.add(tuple(joined))
+    return sorted(found)
 
 
 _GridOrders = dict[bool, tuple[list[_GridLoad], list[_GridLoad]]]
@@ -490,13 +593,13 @@ def plan_sea(
     _validate(loads, container_types)
     types = list(container_types)
     loads = list(loads)
-    prices: dict[tuple[str, ...], Decimal] = {}
+    prices: dict[tuple[object, ...], Decimal] = {}
     lcl_prices: dict[tuple[Decimal, Decimal], Decimal] = {}
     price_of = {t.code: t.price for t in types}
 
     def cost(codes: tuple[str, ...], kg: Decimal, cbm: Decimal) -> Decimal:
         if fixed_cost is not None:
-            key = (*codes, str(kg), str(cbm))
+            key = (*codes, kg, cbm)
             if key not in prices:
                 prices[key] = fixed_cost(codes, kg, cbm)
             return prices[key]
@@ -548,7 +651,17 @@ def plan_sea(
             best_greedy = None
 
     consider([], ([], _place_nothing([*whole, *splittable])))
-    if types and (whole or splittable):
+    if types and len(whole) + len(splittable) > _MAX_EXACT_WHOLE:
+        fast = _search_near_bound(
+            types, order(whole, False), order(splittable, False), too_big, cost,
+            ZERO if fixed_cost is None else price_slack,
+        )
+        if fast is not None:
+            combo, fill = fast
+            plan, key = build(combo, fill)
+            if best_key is None or key < best_key:
+                best, best_key = plan, key
+    elif types and (whole or splittable):
         placeable = [*whole, *splittable]
         bound = _count_bound(placeable, types)
         if _combo_total(len(types), bound) <= _MAX_EXACT_COMBOS:
@@ -626,6 +739,112 @@ def plan_sea(
     if best is None:  # pragma: no cover - the all-LCL plan is always considered
         raise PackingError("No plan could be formed.")
     return best
+
+
+def _search_near_bound(
+    types: Sequence[ContainerType],
+    whole: Sequence[Load],
+    splittable: Sequence[Load],
+    too_big: Sequence[Placement],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+    slack: Decimal | None,
+) -> tuple[list[ContainerType], _Fill] | None:
+    """The best fill over a handful of multisets near the count bound.
+
+    Each multiset gets a lower bound (its boxes plus, as LCL, whatever exceeds their
+    room); they are filled best-fit decreasing, lowest bound first, until the next
+    bound cannot beat the best plan or `_MAX_NEAR_FILLS` fills were made. Ties go
+    to fewer containers, then less LCL volume, then the lower bound order.
+    """
+    loads = [*whole, *splittable]
+    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
+    too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
+    too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+    grid = _grid_orders({False: (list(whole), list(splittable))}, types)
+    scored: list[tuple[Decimal, int, tuple[int, ...]]] = []
+    # Multisets by price: once one's price (less the slack) exceeds the bound of the
+    # last multiset that would be filled, no later one can be filled.
+    floors = sorted(
+        (sum((t.price * n for t, n in zip(types, counts, strict=True)), ZERO), counts)
+        for counts in _near_combos(types, total_cbm, total_kg)
+    )
+    lowest: list[Decimal] = []
+    for floor, counts in floors:
+        if slack is not None and len(lowest) >= _MAX_NEAR_FILLS and (
+            floor - slack > lowest[_MAX_NEAR_FILLS - 1]
+        ):
+            break
+        codes: tuple[str, ...] = ()
+        room_cbm = room_kg = ZERO
+        for t, n in zip(types, counts, strict=True):
+            if n:
+                codes += (t.code,) * n
+                room_cbm += t.usable_cbm * n
+                room_kg += t.payload_kg * n
+        short_kg = max(ZERO, total_kg - room_kg) + too_big_kg
+        short_cbm = max(ZERO, total_cbm - room_cbm) + too_big_cbm
+        bound = cost(codes, short_kg, short_cbm)
+        scored.append((bound, len(codes), counts))
+        bisect.insort(lowest, bound)
+    scored.sort()
+    best_combo: list[ContainerType] | None = None
+    best_fill: _Fill | None = None
+    best_grid: _GridFill | None = None
+    best_key: tuple[Decimal, int, Decimal] | None = None
+    grid_loads: list[_GridLoad] = []
+    caps: dict[str, tuple[int, int]] = {}
+    if grid is not None:
+        orders, caps = grid
+        grid_loads = [*orders[False][0], *orders[False][1]]
+    for fills, (bound, _n, counts) in enumerate(scored):
+        if fills >= _MAX_NEAR_FILLS or (best_key is not None and bound > best_key[0]):
+            break
+        combo = [t for t, n in zip(types, counts, strict=True) for _ in range(n)]
+        fill: _Fill | None = None
+        fill_grid: _GridFill | None = None
+        if grid is None:
+            fill = _fill_greedy(combo, whole, splittable)
+            content, lcl = fill
+            codes = tuple(t.code for t, placed in zip(combo, content, strict=True) if placed)
+            lcl_kg = sum((p.gross_kg for p in lcl), ZERO) + too_big_kg
+            lcl_cbm = sum((p.volume_cbm for p in lcl), ZERO) + too_big_cbm
+        else:
+            fill_grid = _fill_grid(
+                [caps[t.code][0] for t in combo], [caps[t.code][1] for t in combo],
+                grid_loads, len(whole),
+            )
+            codes = tuple(
+                t.code for t, parts in zip(combo, fill_grid[0], strict=True) if parts
+            )
+            lcl_kg = Decimal(sum(part[2] for part in fill_grid[1])).scaleb(-3) + too_big_kg
+            lcl_cbm = Decimal(sum(part[1] for part in fill_grid[1])).scaleb(-6) + too_big_cbm
+        key = (cost(codes, lcl_kg, lcl_cbm), len(codes), lcl_cbm)
+        if best_key is None or key < best_key:
+            best_combo, best_fill, best_grid, best_key = combo, fill, fill_grid, key
+    if best_combo is None:
+        return None
+    if best_grid is not None:
+        content_grid, lcl_grid = best_grid
+        best_fill = (
+            [[_grid_placement(loads, grid_loads, part) for part in parts]
+             for parts in content_grid],
+            [_grid_placement(loads, grid_loads, part) for part in lcl_grid],
+        )
+    if best_fill is None:  # pragma: no cover - every filled multiset keeps its fill
+        raise PackingError("The chosen fill was lost.")
+    return best_combo, best_fill
+
+
+def _grid_placement(
+    loads: Sequence[Load], grid_loads: Sequence[_GridLoad], part: _GridPart
+) -> Placement:
+    index, vol, kg = part
+    load = loads[index]
+    if grid_loads[index] == (vol, kg):
+        return Placement(load.id, load.volume_cbm, load.gross_kg)
+    # Parts of a split load are read back off the grid.
+    return Placement(load.id, Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3))
 
 
 def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
