@@ -25,6 +25,7 @@ REDIS_URL = os.environ.get("COOP_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 # One queue per test process: Celery caches its routes, so every worker test in a
 # process sends to, and starts its worker on, the same queue.
 WORKER_QUEUE = f"coop-test-{uuid.uuid4().hex[:8]}"
+WORKER_APPLICATION_NAME = "coop-test-worker"
 
 
 @pytest.fixture(autouse=True)
@@ -104,10 +105,15 @@ __all__ = ["FirmFactory", "client_for", "partner_client"]
 
 def _reset_connections() -> None:
     """Drop cached broker/backend connections so a changed broker_url takes effect."""
-    celery_app.__dict__.pop("backend", None)
+    celery_app._backend = None  # the result backend is cached once built
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()  # kombu keeps pools per connection in a global registry
+
+
+def _purge(queue: str) -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
 
 
 def _close_worker_connections() -> None:
@@ -115,12 +121,13 @@ def _close_worker_connections() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [WORKER_APPLICATION_NAME],
         )
 
 
 @pytest.fixture
-def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """A real `celery worker` process on Redis, reading this test's PostgreSQL database."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker tests need PostgreSQL")
@@ -129,24 +136,27 @@ def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+                        f"?application_name={WORKER_APPLICATION_NAME}",
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    log = open(ROOT / f".worker-{queue}.log", "w")  # noqa: SIM115
+    previous = {k: celery_app.conf[k] for k in
+                ("broker_url", "result_backend", "task_default_queue", "task_always_eager")}
+    celery_app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue,
+                           task_always_eager=False)
+    _reset_connections()
+    _purge(queue)  # messages an earlier test's worker left behind (e.g. redelivered on kill)
+    log_path = ROOT / f".worker-{queue}.log"
+    log = open(log_path, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "coop", "worker", "-P", "prefork", "-c", "1",
          "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
          "--without-heartbeat", "-l", "INFO"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    previous = {k: celery_app.conf[k] for k in
-                ("broker_url", "result_backend", "task_default_queue", "task_always_eager")}
-    celery_app.conf.update(broker_url=broker, result_backend=broker, task_default_queue=queue,
-                           task_always_eager=False)
-    _reset_connections()
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -165,9 +175,16 @@ def celery_worker(transactional_db) -> Iterator[str]:  # type: ignore[no-untyped
             process.kill()
         log.close()
         _close_worker_connections()
+        _purge(queue)
         celery_app.conf.update(previous)
         _reset_connections()
-        (ROOT / f".worker-{queue}.log").unlink(missing_ok=True)
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            artifacts = ROOT / "test-artifacts"
+            artifacts.mkdir(exist_ok=True)
+            log_path.replace(artifacts / f"{request.node.name}.worker.log")
+        else:
+            log_path.unlink(missing_ok=True)
 
 
 CHROMIUM = "/usr/bin/chromium"

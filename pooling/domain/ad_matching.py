@@ -34,6 +34,7 @@ from pooling.domain.proposals import (
     MemberProposal,
     PoolProposal,
     Unplaced,
+    collector_paused,
     dec_str,
     fmt_money,
     signature,
@@ -526,6 +527,13 @@ def match_ads(
     max_members: int = 40,
 ) -> MatchResult:
     """Group ad needs into pools that reach programme minimums and tiers."""
+    with collector_paused():
+        return _match_ads(needs, programmes, max_members)
+
+
+def _match_ads(
+    needs: Iterable[AdNeedIn], programmes: Iterable[ProgrammeIn], max_members: int
+) -> MatchResult:
     by_id = {p.id: p for p in sorted(programmes, key=lambda p: p.id)}
     unplaced: list[Unplaced] = []
     seen: set[int] = set()

@@ -48,14 +48,15 @@ from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
     PoolProposal,
+    Reasons,
     Unplaced,
+    collector_paused,
     dec_str,
     fmt_money,
     signature,
 )
 from pooling.domain.tariff import (
     CardPricer,
-    Quote,
     RateCard,
     TariffError,
     price_consignment,
@@ -160,35 +161,42 @@ def _demand_key(demand: DemandIn) -> int:
 
 
 class _Quotes:
-    """Pricers per rate card, and standalone totals cached by card, mode, kg and cbm."""
+    """Pricers per rate card, and standalone totals cached by card, kg and cbm."""
 
     def __init__(self) -> None:
-        self._standalone: dict[tuple[str, int, str, Decimal, Decimal], Decimal | TariffError] = {}
-        self._pricers: dict[int, tuple[RateCard, CardPricer]] = {}
+        self._pricers: dict[
+            int, tuple[RateCard, CardPricer, dict[tuple[Decimal, Decimal], Decimal | TariffError]]
+        ] = {}
 
-    def pricer(self, card: RateCard) -> CardPricer:
+    def _entry(
+        self, card: RateCard
+    ) -> tuple[RateCard, CardPricer, dict[tuple[Decimal, Decimal], Decimal | TariffError]]:
         # Keyed by identity and holding the card, so the key cannot be reused.
         hit = self._pricers.get(id(card))
         if hit is None:
-            hit = self._pricers[id(card)] = (card, CardPricer(card))
-        return hit[1]
+            hit = self._pricers[id(card)] = (card, CardPricer(card), {})
+        return hit
+
+    def pricer(self, card: RateCard) -> CardPricer:
+        return self._entry(card)[1]
 
     def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         """The total of `price(card, ...)` for one load shipped alone."""
-        key = (str(card.id), card.version, str(card.mode), gross_kg, volume_cbm)
-        hit = self._standalone.get(key)
+        _card, pricer, cache = self._entry(card)
+        key = (gross_kg, volume_cbm)
+        hit = cache.get(key)
         if hit is None:
             try:
-                hit = self.pricer(card).price_total(gross_kg, volume_cbm)
+                hit = pricer.price_total(gross_kg, volume_cbm)
             except TariffError as exc:
                 hit = exc
-            self._standalone[key] = hit
+            cache[key] = hit
         if isinstance(hit, TariffError):
             raise hit
         return hit
 
 
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     """A demand with the card chosen for it and its feasible ship window."""
 
@@ -198,6 +206,7 @@ class _Candidate:
     last: date
     standalone: Decimal | None = None
     _chargeable: Decimal | None = None
+    entry: _Entry | None = None
 
     def chargeable_kg(self, card: RateCard) -> Decimal:
         if self._chargeable is None:
@@ -287,12 +296,32 @@ def _checked(card: RateCard) -> RateCard:
     return _CheckedCard(**{f.name: getattr(card, f.name) for f in fields(RateCard)})
 
 
+class _Entry:
+    """One usable card on a lane, with what every demand check needs worked out once."""
+
+    __slots__ = ("accepts", "card", "group_key", "heavy_check", "lane", "transit",
+                 "valid_from", "valid_to")
+
+    def __init__(self, lane: LaneCard) -> None:
+        card = lane.card
+        self.lane = lane
+        self.card = card
+        self.transit = timedelta(days=card.transit_days)
+        self.valid_from = lane.valid_from
+        self.valid_to = lane.valid_to
+        self.group_key = (_card_key(lane), lane.partner_id)
+        self.accepts = frozenset(card.allowed_cargo_classes)
+        # Only a sea card without an LCL rate can refuse a load for its size.
+        self.heavy_check = _family(card.mode) == "sea" and card.lcl_rate_per_wm is None
+
+
 class _CardIndex:
     """Rate cards by origin, destination (LOCODE or country) and mode family."""
 
     def __init__(self, cards: Iterable[LaneCard]) -> None:
-        self._by: dict[tuple[str, str, str], list[LaneCard]] = defaultdict(list)
+        self._by: dict[tuple[str, str, str], list[_Entry]] = defaultdict(list)
         self.invalid: dict[tuple[str, str, str], str] = {}
+        self._tiers: dict[tuple[str, str, str], tuple[list[_Entry], list[_Entry]]] = {}
         for lane in sorted(cards, key=lambda c: (_card_key(c), c.partner_id, c.valid_from)):
             card = lane.card
             key = (card.origin, card.destination, _family(card.mode))
@@ -303,7 +332,7 @@ class _CardIndex:
                     key, f"rate card {card.id} v{card.version} cannot be used: {exc}"
                 )
                 continue
-            self._by[key].append(replace(lane, card=checked))
+            self._by[key].append(_Entry(replace(lane, card=checked)))
 
     def invalid_reason(self, demand: DemandIn) -> str | None:
         family = _family(demand.mode)
@@ -312,11 +341,17 @@ class _CardIndex:
             self.invalid.get((demand.origin, demand.destination[:2], family)),
         )
 
-    def for_demand(self, demand: DemandIn) -> tuple[list[LaneCard], list[LaneCard]]:
-        family = _family(demand.mode)
-        exact = self._by.get((demand.origin, demand.destination, family), [])
-        country = self._by.get((demand.origin, demand.destination[:2], family), [])
-        return exact, country
+    def for_demand(self, demand: DemandIn) -> tuple[list[_Entry], list[_Entry]]:
+        """Exact-lane cards, then country cards (worked out once per lane and mode)."""
+        key = (demand.origin, demand.destination, demand.mode)
+        hit = self._tiers.get(key)
+        if hit is None:
+            family = _family(demand.mode)
+            hit = self._tiers[key] = (
+                self._by.get((demand.origin, demand.destination, family), []),
+                self._by.get((demand.origin, demand.destination[:2], family), []),
+            )
+        return hit
 
 
 def _choose(
@@ -325,6 +360,7 @@ def _choose(
     quotes: _Quotes,
     today: date,
     consolidation_days: int,
+    consolidation: timedelta,
 ) -> tuple[_Candidate | None, str]:
     """The card a demand pools on (exact lane first, then cheapest), or a reason."""
     exact, country = index.for_demand(demand)
@@ -336,24 +372,31 @@ def _choose(
             f"no rate card for {_lane(demand)} by {_FAMILY_LABEL[_family(demand.mode)]}"
         )
     first_reason = ""
+    cargo = demand.cargo_class
+    ready = demand.ready_from + consolidation
     for tier in (exact, country):
         fits: list[_Candidate] = []
-        for lane in tier:
-            card = lane.card
+        for entry in tier:
+            card = entry.card
             why: str | None = None
-            if not card.accepts(demand.cargo_class):
+            if cargo not in entry.accepts:
                 why = (
                     f"cargo class {demand.cargo_class} is not accepted by rate card "
                     f"{card.id} v{card.version} on {_lane(demand)}"
                 )
-            else:
+            elif entry.heavy_check and not demand.splittable:
                 why = _too_heavy(demand, card)
             if why is None:
-                lo, hi, why = _window(demand, lane, today, consolidation_days)
-            if why is not None:
-                first_reason = first_reason or why
-                continue
-            fits.append(_Candidate(demand, lane, lo, hi))
+                # _window's checks, with its wording only when a check fails
+                latest = demand.deliver_by - entry.transit
+                first = max(ready, today, entry.valid_from)
+                last = latest if entry.valid_to is None else min(latest, entry.valid_to)
+                if ready > latest or latest < today or first > last:
+                    why = _window(demand, entry.lane, today, consolidation_days)[2]
+                else:
+                    fits.append(_Candidate(demand, entry.lane, first, last, entry=entry))
+                    continue
+            first_reason = first_reason or (why or "")
         if len(fits) == 1:
             return fits[0], ""
         if fits:
@@ -403,7 +446,7 @@ class _Stabber:
 @dataclass
 class _Priced:
     total: Decimal
-    quote: Quote
+    note: str
     plan: dict[str, object]
 
 
@@ -442,7 +485,7 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
             for c in members
         ],
     }
-    return _Priced(quote.total, quote, plan)
+    return _Priced(quote.total, quote.note, plan)
 
 
 def _price_sea(
@@ -492,7 +535,10 @@ def _price_sea(
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
     lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
-    quote = price_sea_plan(card, containers=codes, lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm)
+    # The plan's total, W/M and note exactly as `price_sea_plan` quotes them.
+    if not codes and lcl_kg <= 0 and lcl_cbm <= 0:
+        price_sea_plan(card, containers=codes, lcl_gross_kg=lcl_kg, lcl_volume_cbm=lcl_cbm)
+    total, wm, note = pricer.plan_summary(pricer.counts(codes), lcl_kg, lcl_cbm)
     containers: list[dict[str, object]] = []
     for box in sea.containers:
         containers.append(
@@ -516,7 +562,7 @@ def _price_sea(
         "lcl": {
             "volume_cbm": dec_str(lcl_cbm),
             "gross_kg": dec_str(lcl_kg),
-            "revenue_tons": dec_str(quote.revenue_tons),
+            "revenue_tons": dec_str(wm),
             "members": [
                 {
                     "need_id": p.load_id,
@@ -526,9 +572,9 @@ def _price_sea(
                 for p in sea.lcl
             ],
         },
-        "note": quote.note,
+        "note": note,
     }
-    return _Priced(quote.total, quote, plan)
+    return _Priced(total, note, plan)
 
 
 # ----------------------------------------------------------------- the matcher
@@ -618,8 +664,8 @@ def _proposal(
     card = group.lane.card
     cur = card.currency
     shares = largest_remainder(priced.total, standalone, cur)
+    q = quantum(cur)
     rows: list[MemberProposal] = []
-    saving_reasons: list[str] = []
     for cand, alone, share in zip(members, standalone, shares, strict=True):
         d = cand.demand
         saving = alone - share
@@ -633,14 +679,19 @@ def _proposal(
                 chargeable_kg=cand.chargeable_kg(card),
                 revenue_tons=revenue_tons(d.gross_kg, d.volume_cbm),
                 volume_cbm=d.volume_cbm,
-                note=f"saves {fmt_money(saving, cur)} against shipping alone",
+                note=f"saves {cur} {saving.quantize(q, ROUND_HALF_UP):,} against shipping alone",
             )
         )
-        saving_reasons.append(
+    demands = [c.demand for c in members]
+
+    def saving_reasons() -> list[str]:
+        return [
             f"Firm {d.firm_id} (demand {d.id}, ready {d.ready_from.isoformat()}, deliver by "
-            f"{d.deliver_by.isoformat()}) pays {fmt_money(share, cur)} instead of "
-            f"{fmt_money(alone, cur)} alone, saving {fmt_money(saving, cur)}."
-        )
+            f"{d.deliver_by.isoformat()}) pays {fmt_money(r.share, cur)} instead of "
+            f"{fmt_money(alone, cur)} alone, saving {fmt_money(alone - r.share, cur)}."
+            for d, r, alone in zip(demands, rows, standalone, strict=True)
+        ]
+
     standalone_total = sum(standalone, ZERO)
     family = _family(card.mode)
     arrival = ship_date + timedelta(days=card.transit_days)
@@ -654,13 +705,12 @@ def _proposal(
         f"the cargo arrives {arrival.isoformat()}, before every deliver-by date.",
         f"Cargo classes {', '.join(classes)} may travel together and the card accepts each.",
         f"Pooled cost {fmt_money(priced.total, cur)} against {fmt_money(standalone_total, cur)} "
-        f"shipped separately ({priced.quote.note.rstrip('.')}).",
+        f"shipped separately ({priced.note.rstrip('.')}).",
     ]
     if offer is not None:
         reasons.append(
             f"Fits the capacity offered for the {ship_date.isoformat()} departure."
         )
-    reasons.extend(saving_reasons)
     plan = dict(priced.plan)
     plan.update(
         {
@@ -690,7 +740,7 @@ def _proposal(
         standalone_total=standalone_total,
         members=tuple(rows),
         plan=plan,
-        reasons=tuple(reasons),
+        reasons=Reasons(reasons, saving_reasons),
         rate_card_id=card.id,
         rate_card_version=card.version,
         origin=group.origin,
@@ -844,7 +894,22 @@ def match_logistics(
     max_members: int = 40,
 ) -> MatchResult:
     """Propose consolidations of compatible demands that cost less than shipping alone."""
+    with collector_paused():
+        return _match_logistics(
+            demands, cards, capacities, today, consolidation_days, max_members
+        )
+
+
+def _match_logistics(
+    demands: Iterable[DemandIn],
+    cards: Iterable[LaneCard],
+    capacities: Iterable[CapacityIn],
+    today: date,
+    consolidation_days: int,
+    max_members: int,
+) -> MatchResult:
     max_members = max(2, max_members)
+    consolidation = timedelta(days=consolidation_days)
     index = _CardIndex(cards)
     caps: dict[tuple[str, Mode], list[CapacityIn]] = defaultdict(list)
     for cap in sorted(capacities, key=lambda c: c.id):
@@ -863,13 +928,13 @@ def match_logistics(
         ):
             unplaced.append(Unplaced(KIND, demand.id, "a demand needs a weight or a volume"))
             continue
-        cand, why = _choose(demand, index, quotes, today, consolidation_days)
+        cand, why = _choose(demand, index, quotes, today, consolidation_days, consolidation)
         if cand is None:
             unplaced.append(Unplaced(KIND, demand.id, why))
             continue
+        assert cand.entry is not None
         key = (
-            _card_key(cand.lane),
-            cand.lane.partner_id,
+            *cand.entry.group_key,
             demand.origin,
             demand.destination,
             _mixing_key(demand.cargo_class, demand.un_class),

@@ -8,10 +8,13 @@ bind) and sends what does not fit to LCL; the cheapest plan wins.
 - A splittable load may be split across containers and LCL. Parts keep the load's
   density (volume rounded down to 1 cm3, weight to 1 g) and the last part takes the exact
   remainder, so the parts always add up to the load.
-- Small pools (few loads that must stay whole, few container slots) are solved exactly:
-  every subset of those loads sent to LCL is tried against every container multiset up
-  to the count bound, with an exhaustive fit check. Bigger pools use best-fit decreasing
-  (by volume and by weight) over a bounded family of container multisets.
+- Pools of at most four loads are solved exactly: every subset of the whole loads
+  sent to LCL is tried against every container multiset up to the count bound, with
+  an exhaustive fit check. Bigger pools try a handful of multisets near the count
+  bound of each type (as many as hold everything, one fewer, the last box swapped
+  for or joined by another type), ordered by a lower bound (boxes plus, as LCL, what
+  exceeds their room), and fill at most four of them best-fit decreasing, stopping
+  once the next bound cannot beat the best plan.
 - Ties in cost go to fewer containers, then to less LCL volume, then to the first plan
   found, so the same input always gives the same plan.
 - Speed without changing the plan: when every load and container is a whole number of

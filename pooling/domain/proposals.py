@@ -6,8 +6,10 @@ Pure Python. Both the logistics matcher and the ad-pool matcher return a
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,6 +43,57 @@ class MemberProposal:
     note: str = ""
 
 
+class Reasons(Sequence[str]):
+    """A proposal's reason lines: the first ones given, the rest written on first read.
+
+    A run proposes thousands of pools and saves only those no live pool already
+    holds, so the per-member lines (one formatted sentence per member) are written
+    only when someone reads them. Compares equal to the tuple of its lines.
+    """
+
+    __slots__ = ("_head", "_lines", "_tail")
+
+    def __init__(
+        self, head: Iterable[str], tail: Callable[[], Iterable[str]] | None = None
+    ) -> None:
+        self._head = tuple(head)
+        self._tail = tail
+        self._lines: tuple[str, ...] | None = None if tail is not None else self._head
+
+    def _all(self) -> tuple[str, ...]:
+        lines = self._lines
+        if lines is None:
+            assert self._tail is not None
+            lines = self._lines = (*self._head, *self._tail())
+            self._tail = None
+        return lines
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Reasons):
+            return self._all() == other._all()
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (tuple, (self._all(),))
+
+
 @dataclass(frozen=True)
 class PoolProposal:
     """A group of compatible needs the matcher suggests pooling.
@@ -58,7 +111,7 @@ class PoolProposal:
     standalone_total: Decimal
     members: tuple[MemberProposal, ...]
     plan: Mapping[str, Any]
-    reasons: tuple[str, ...]
+    reasons: Sequence[str]
     rate_card_id: int | str | None = None
     rate_card_version: int | None = None
     programme_id: int | None = None
@@ -106,6 +159,25 @@ def fmt_money(amount: Decimal, currency: str) -> str:
     """'USD 38,000.00': thousands separators and the currency's minor unit."""
     rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
     return f"{currency} {rounded:,}"
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a matcher runs, then restore it.
+
+    A matcher allocates hundreds of thousands of small acyclic objects (Decimals,
+    strings, tuples, dataclasses) that all stay alive until it returns; each
+    allocation burst would otherwise trigger collections that walk every object in
+    the process, the caller's loaded input included, and find nothing to free.
+    Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def dec_str(value: Decimal) -> str:

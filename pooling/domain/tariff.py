@@ -696,9 +696,9 @@ class CardPricer:
     """
 
     __slots__ = (
-        "_breaks", "_container_lines", "_equipment", "_factor", "_fees", "_lcl_factor",
-        "_lcl_minimum", "_lcl_rate", "_minimum", "_mode", "_percents", "_per_kg", "_quantum",
-        "card", "has_lcl",
+        "_breaks", "_by_kg", "_by_wm", "_container_lines", "_equipment", "_factor", "_fees",
+        "_lcl_factor", "_lcl_minimum", "_lcl_rate", "_minimum", "_mode", "_percents",
+        "_per_kg", "_quantum", "card", "has_lcl",
     )
 
     def __init__(self, card: RateCard) -> None:
@@ -720,6 +720,9 @@ class CardPricer:
             s.per_kg for s in card.surcharges if s.percent is None and s.per_kg is not None
         )
         self._container_lines: dict[tuple[int, int], Decimal] = {}
+        # Freight and surcharges depend on the chargeable kg (or W/M) alone.
+        self._by_kg: dict[Decimal, Decimal] = {}
+        self._by_wm: dict[Decimal, Decimal] = {}
 
     def _round(self, amount: Decimal) -> Decimal:
         return amount.quantize(self._quantum, rounding=ROUND_HALF_UP)
@@ -739,6 +742,12 @@ class CardPricer:
 
     def _weight_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         kg = max(gross_kg, volume_cbm * self._factor).quantize(KG, rounding=ROUND_HALF_UP)
+        hit = self._by_kg.get(kg)
+        if hit is None:
+            hit = self._by_kg[kg] = self._weight_freight_total(kg)
+        return hit
+
+    def _weight_freight_total(self, kg: Decimal) -> Decimal:
         breaks = self._breaks
         applicable_rate = breaks[0][1]
         for min_kg, rate in breaks:
@@ -771,8 +780,13 @@ class CardPricer:
         factor = self._lcl_factor
         measure = volume_cbm if factor is None else volume_cbm * factor / THOUSAND
         wm = max(gross_kg / THOUSAND, measure).quantize(WM, rounding=ROUND_HALF_UP)
-        charged = max(wm, self._lcl_minimum)
-        return self._freight_with_surcharges(self._round(charged * rate), wm * THOUSAND)
+        hit = self._by_wm.get(wm)
+        if hit is None:
+            charged = max(wm, self._lcl_minimum)
+            hit = self._by_wm[wm] = self._freight_with_surcharges(
+                self._round(charged * rate), wm * THOUSAND
+            )
+        return hit
 
     def _containers_total(self, counts: Sequence[int]) -> Decimal:
         """Container lines and their surcharges; counts follow the card's equipment order."""
@@ -795,6 +809,23 @@ class CardPricer:
         if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
             total += self._lcl_total(lcl_gross_kg, lcl_volume_cbm)
         return self._round(total)
+
+    def plan_summary(self, counts: Sequence[int], lcl_gross_kg: Decimal,
+                     lcl_volume_cbm: Decimal) -> tuple[Decimal, Decimal, str]:
+        """`price_sea_plan(...)`'s total, revenue_tons and note, without building its lines."""
+        parts = [
+            f"{_fmt(Decimal(count))} x {rate.code}"
+            for rate, count in zip(self._equipment, counts, strict=True)
+            if count
+        ]
+        wm = ZERO
+        if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
+            factor = self._lcl_factor
+            measure = lcl_volume_cbm if factor is None else lcl_volume_cbm * factor / THOUSAND
+            wm = max(lcl_gross_kg / THOUSAND, measure).quantize(WM, rounding=ROUND_HALF_UP)
+            parts.append(f"LCL {_fmt(max(wm, self._lcl_minimum))} W/M")
+        note = "Sea plan: " + " + ".join(parts) + "."
+        return self.plan_total(counts, lcl_gross_kg, lcl_volume_cbm), wm, note
 
     def consignment_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         """`price_consignment(...).total`."""
