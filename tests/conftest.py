@@ -105,7 +105,9 @@ __all__ = ["FirmFactory", "client_for", "partner_client"]
 
 def _reset_connections() -> None:
     """Drop cached broker/backend connections so a changed broker_url takes effect."""
-    celery_app._backend = None  # the result backend is cached once built
+    # the result backend is cached once built, per app or per thread
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()  # kombu keeps pools per connection in a global registry
