@@ -155,3 +155,13 @@ def test_token_auth(client, firm_user, firm) -> None:
                              {"email": firm_user.email, "password": "nope"}, format="json")
     assert wrong.status_code == 400
     assert wrong.json()["error"]["fields"]["password"] == ["Email or password is wrong."]
+
+
+def test_home_sends_signed_in_people_to_their_work(client, firm_user, coordinator) -> None:
+    assert client.get("/").status_code == 200
+
+    client.force_login(firm_user)
+    assert client.get("/")["Location"] == reverse("pooling:dashboard")
+
+    client.force_login(coordinator)
+    assert client.get("/")["Location"] == reverse("pooling:console")

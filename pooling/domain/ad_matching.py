@@ -33,6 +33,7 @@ from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
     PoolProposal,
+    Reasons,
     Unplaced,
     collector_paused,
     dec_str,
@@ -286,7 +287,6 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
 
     member_rows: list[MemberProposal] = []
     member_plan: list[dict[str, object]] = []
-    saving_reasons: list[str] = []
     standalone_total = ZERO
     for need, share in zip(members, shares, strict=True):
         budget = quantize(need.budget, cur)
@@ -299,18 +299,10 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
                 f"{fmt_money(programme.minimum_spend, cur)} minimum alone"
             )
             standalone_total += budget
-            saving_reasons.append(
-                f"Firm {need.firm_id} (need {need.id}) gains access to {programme.name} "
-                f"and pays {fmt_money(share, cur)} for its {fmt_money(budget, cur)} budget."
-            )
         else:
             saving = alone - share
             note = f"saves {fmt_money(saving, cur)} against buying alone"
             standalone_total += alone
-            saving_reasons.append(
-                f"Firm {need.firm_id} (need {need.id}) pays {fmt_money(share, cur)} instead of "
-                f"{fmt_money(alone, cur)} alone, saving {fmt_money(saving, cur)}."
-            )
         member_rows.append(
             MemberProposal(
                 need_id=need.id,
@@ -377,7 +369,24 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
     ]
     if programme.category_exclusive:
         reasons.append("Every member sells in a different product category.")
-    reasons.extend(saving_reasons)
+
+    def saving_reasons() -> list[str]:
+        lines = []
+        for need, row in zip(members, member_rows, strict=True):
+            if row.standalone_cost is None:
+                lines.append(
+                    f"Firm {need.firm_id} (need {need.id}) gains access to {programme.name} "
+                    f"and pays {fmt_money(row.share, cur)} for its "
+                    f"{fmt_money(row.budget, cur)} budget."
+                )
+            else:
+                lines.append(
+                    f"Firm {need.firm_id} (need {need.id}) pays {fmt_money(row.share, cur)} "
+                    f"instead of {fmt_money(row.standalone_cost, cur)} alone, saving "
+                    f"{fmt_money(row.standalone_cost - row.share, cur)}."
+                )
+        return lines
+
     need_ids = [n.id for n in members]
     return PoolProposal(
         kind=KIND,
@@ -394,7 +403,7 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
         standalone_total=standalone_total,
         members=tuple(member_rows),
         plan=plan,
-        reasons=tuple(reasons),
+        reasons=Reasons(reasons, saving_reasons),
         programme_id=programme.id,
         market=group.market,
         flight_from=group.start,

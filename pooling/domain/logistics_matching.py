@@ -932,9 +932,14 @@ def _match_logistics(
         if cand is None:
             unplaced.append(Unplaced(KIND, demand.id, why))
             continue
-        assert cand.entry is not None
+        entry = cand.entry
+        card_key, partner_id = (
+            entry.group_key if entry is not None
+            else (_card_key(cand.lane), cand.lane.partner_id)
+        )
         key = (
-            *cand.entry.group_key,
+            card_key,
+            partner_id,
             demand.origin,
             demand.destination,
             _mixing_key(demand.cargo_class, demand.un_class),

@@ -63,8 +63,8 @@ class Reasons(Sequence[str]):
     def _all(self) -> tuple[str, ...]:
         lines = self._lines
         if lines is None:
-            assert self._tail is not None
-            lines = self._lines = (*self._head, *self._tail())
+            tail = self._tail
+            lines = self._lines = (*self._head, *(tail() if tail is not None else ()))
             self._tail = None
         return lines
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from .areas import AREAS
 
@@ -35,3 +35,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 def console(request: HttpRequest) -> HttpResponse:
     return render(request, "pooling/console.html", _context("console_context", request))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Newcomers see what the cooperative does; signed-in people go to their work."""
+    user = request.user
+    if user.is_authenticated:
+        if getattr(request, "firm", None):
+            return redirect("pooling:dashboard")
+        if getattr(user, "is_coordinator", False):
+            return redirect("pooling:console")
+    return render(request, "home.html")
