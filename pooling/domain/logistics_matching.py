@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from pooling.domain import packing
 from pooling.domain.money import largest_remainder, quantum
@@ -65,15 +66,16 @@ from pooling.domain.tariff import (
 from pooling.domain.units import (
     KG,
     KG_PER_CBM,
+    WM,
     Mode,
     chargeable_weight,
     mode_family,
-    revenue_tons,
 )
 
 KIND = "logistics"
 ZERO = Decimal(0)
 _UNPRICEABLE = Decimal("Infinity")
+THOUSAND = Decimal(1000)
 MIXABLE_CLASSES = frozenset({"general", "magnetic", "powders", "liquids", "lithium_batteries"})
 _FAMILY_LABEL = {
     "sea": "sea",
@@ -156,44 +158,30 @@ def _card_key(lane: LaneCard) -> tuple[str, str]:
     return (str(lane.card.id), f"{lane.card.version:09d}")
 
 
-def _demand_key(demand: DemandIn) -> int:
-    return demand.id
+_demand_key = attrgetter("id")
 
 
 class _Quotes:
-    """Pricers per rate card, and standalone totals cached by card, kg and cbm."""
+    """Pricers per rate card; each prices a load alone from its totals-only tables.
+
+    A demand is priced alone once per card it could take (the cheapest card is
+    remembered on its candidate), so standalone totals need no cache of their own;
+    the pricer keeps what repeats (lines per chargeable kg, W/M and container count).
+    """
 
     def __init__(self) -> None:
-        self._pricers: dict[
-            int, tuple[RateCard, CardPricer, dict[tuple[Decimal, Decimal], Decimal | TariffError]]
-        ] = {}
+        self._pricers: dict[int, tuple[RateCard, CardPricer]] = {}
 
-    def _entry(
-        self, card: RateCard
-    ) -> tuple[RateCard, CardPricer, dict[tuple[Decimal, Decimal], Decimal | TariffError]]:
+    def pricer(self, card: RateCard) -> CardPricer:
         # Keyed by identity and holding the card, so the key cannot be reused.
         hit = self._pricers.get(id(card))
         if hit is None:
-            hit = self._pricers[id(card)] = (card, CardPricer(card), {})
-        return hit
-
-    def pricer(self, card: RateCard) -> CardPricer:
-        return self._entry(card)[1]
+            hit = self._pricers[id(card)] = (card, CardPricer(card))
+        return hit[1]
 
     def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         """The total of `price(card, ...)` for one load shipped alone."""
-        _card, pricer, cache = self._entry(card)
-        key = (gross_kg, volume_cbm)
-        hit = cache.get(key)
-        if hit is None:
-            try:
-                hit = pricer.price_total(gross_kg, volume_cbm)
-            except TariffError as exc:
-                hit = exc
-            cache[key] = hit
-        if isinstance(hit, TariffError):
-            raise hit
-        return hit
+        return self.pricer(card).price_total(gross_kg, volume_cbm)
 
 
 @dataclass(slots=True)
@@ -408,7 +396,8 @@ def _choose(
                     first_reason = first_reason or str(exc)
                     continue
                 cand.standalone = total
-                key = (total, _card_key(cand.lane), cand)
+                card_key = cand.entry.group_key[0] if cand.entry else _card_key(cand.lane)
+                key = (total, card_key, cand)
                 if best is None or key[:2] < best[:2]:
                     best = key
             if best is not None:
@@ -666,9 +655,13 @@ def _proposal(
     shares = largest_remainder(priced.total, standalone, cur)
     q = quantum(cur)
     rows: list[MemberProposal] = []
+    share_rows: list[dict[str, object]] = []
     for cand, alone, share in zip(members, standalone, shares, strict=True):
         d = cand.demand
         saving = alone - share
+        share_rows.append(
+            {"need_id": d.id, "share": format(share, "f"), "standalone_cost": format(alone, "f")}
+        )
         rows.append(
             MemberProposal(
                 need_id=d.id,
@@ -677,7 +670,10 @@ def _proposal(
                 share=share,
                 saving=saving,
                 chargeable_kg=cand.chargeable_kg(card),
-                revenue_tons=revenue_tons(d.gross_kg, d.volume_cbm),
+                # units.revenue_tons, inline
+                revenue_tons=max(d.gross_kg / THOUSAND, d.volume_cbm).quantize(
+                    WM, rounding=ROUND_HALF_UP
+                ),
                 volume_cbm=d.volume_cbm,
                 note=f"saves {cur} {saving.quantize(q, ROUND_HALF_UP):,} against shipping alone",
             )
@@ -685,10 +681,12 @@ def _proposal(
     demands = [c.demand for c in members]
 
     def saving_reasons() -> list[str]:
+        # fmt_money's format with the currency's quantum looked up once
         return [
             f"Firm {d.firm_id} (demand {d.id}, ready {d.ready_from.isoformat()}, deliver by "
-            f"{d.deliver_by.isoformat()}) pays {fmt_money(r.share, cur)} instead of "
-            f"{fmt_money(alone, cur)} alone, saving {fmt_money(alone - r.share, cur)}."
+            f"{d.deliver_by.isoformat()}) pays {cur} {r.share.quantize(q, ROUND_HALF_UP):,} "
+            f"instead of {cur} {alone.quantize(q, ROUND_HALF_UP):,} alone, saving "
+            f"{cur} {(alone - r.share).quantize(q, ROUND_HALF_UP):,}."
             for d, r, alone in zip(demands, rows, standalone, strict=True)
         ]
 
@@ -722,11 +720,7 @@ def _proposal(
             "total_cost": dec_str(priced.total),
             "standalone_total": dec_str(standalone_total),
             "capacity_offer_ids": list(offer.ids) if offer is not None else [],
-            "shares": [
-                {"need_id": r.need_id, "share": dec_str(r.share),
-                 "standalone_cost": dec_str(alone)}
-                for r, alone in zip(rows, standalone, strict=True)
-            ],
+            "shares": share_rows,
         }
     )
     need_ids = [c.demand.id for c in members]
@@ -919,34 +913,58 @@ def _match_logistics(
     unplaced: list[Unplaced] = []
     groups: dict[tuple[tuple[str, str], int, str, str, tuple[str, str]], _Group] = {}
     seen: set[int] = set()
+    # The group a demand joins, by the card entry and what else decides its group key.
+    joined: dict[tuple[int, str, str, str, str], _Group] = {}
     for demand in sorted(demands, key=_demand_key):
         if demand.id in seen:
             continue
         seen.add(demand.id)
-        if demand.gross_kg < 0 or demand.volume_cbm < 0 or (
-            demand.gross_kg == 0 and demand.volume_cbm == 0
+        if demand.gross_kg < ZERO or demand.volume_cbm < ZERO or (
+            demand.gross_kg == ZERO and demand.volume_cbm == ZERO
         ):
             unplaced.append(Unplaced(KIND, demand.id, "a demand needs a weight or a volume"))
             continue
-        cand, why = _choose(demand, index, quotes, today, consolidation_days, consolidation)
+        cand: _Candidate | None = None
+        exact, country = index.for_demand(demand)
+        if len(exact) == 1 and not country:
+            # The common case, one card on the lane: _choose's checks inline; any
+            # failure goes through _choose for its reason.
+            only = exact[0]
+            if demand.cargo_class in only.accepts and (
+                demand.splittable or not only.heavy_check
+            ):
+                ready = demand.ready_from + consolidation
+                latest = demand.deliver_by - only.transit
+                first = max(ready, today, only.valid_from)
+                last = latest if only.valid_to is None else min(latest, only.valid_to)
+                if ready <= latest and latest >= today and first <= last:
+                    cand = _Candidate(demand, only.lane, first, last, entry=only)
         if cand is None:
-            unplaced.append(Unplaced(KIND, demand.id, why))
-            continue
+            cand, why = _choose(demand, index, quotes, today, consolidation_days, consolidation)
+            if cand is None:
+                unplaced.append(Unplaced(KIND, demand.id, why))
+                continue
         entry = cand.entry
-        card_key, partner_id = (
-            entry.group_key if entry is not None
-            else (_card_key(cand.lane), cand.lane.partner_id)
-        )
-        key = (
-            card_key,
-            partner_id,
-            demand.origin,
-            demand.destination,
-            _mixing_key(demand.cargo_class, demand.un_class),
-        )
-        group = groups.get(key)
+        join = (id(entry), demand.origin, demand.destination, demand.cargo_class,
+                demand.un_class)
+        group = joined.get(join) if entry is not None else None
         if group is None:
-            group = groups[key] = _Group(cand.lane, demand.origin, demand.destination, [])
+            card_key, partner_id = (
+                entry.group_key if entry is not None
+                else (_card_key(cand.lane), cand.lane.partner_id)
+            )
+            key = (
+                card_key,
+                partner_id,
+                demand.origin,
+                demand.destination,
+                _mixing_key(demand.cargo_class, demand.un_class),
+            )
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(cand.lane, demand.origin, demand.destination, [])
+            if entry is not None:
+                joined[join] = group
         group.members.append(cand)
 
     pools: list[PoolProposal] = []

@@ -698,13 +698,14 @@ class CardPricer:
     __slots__ = (
         "_breaks", "_by_kg", "_by_wm", "_container_lines", "_equipment", "_factor", "_fees",
         "_lcl_factor", "_lcl_minimum", "_lcl_rate", "_minimum", "_mode", "_percents",
-        "_per_kg", "_quantum", "card", "has_lcl",
+        "_per_kg", "_quantum", "_sea", "card", "has_lcl",
     )
 
     def __init__(self, card: RateCard) -> None:
         card.validate()
         self.card = card
         self._mode = Mode(card.mode)
+        self._sea = self._mode in SEA_MODES
         self._quantum = quantum(card.currency)
         self._factor = card.volumetric_factor
         self._lcl_factor = None if self._factor == THOUSAND else self._factor
@@ -791,15 +792,9 @@ class CardPricer:
     def _containers_total(self, counts: Sequence[int]) -> Decimal:
         """Container lines and their surcharges; counts follow the card's equipment order."""
         total = ZERO
-        cache = self._container_lines
         for index, count in enumerate(counts):
-            if not count:
-                continue
-            amount = cache.get((index, count))
-            if amount is None:
-                line = self._round(Decimal(count) * self._equipment[index].price)
-                amount = cache[(index, count)] = self._freight_with_surcharges(line, None)
-            total += amount
+            if count:
+                total += self._line(index, count)
         return total
 
     def plan_total(self, counts: Sequence[int], lcl_gross_kg: Decimal,
@@ -829,42 +824,57 @@ class CardPricer:
 
     def consignment_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         """`price_consignment(...).total`."""
-        if self._mode in SEA_MODES:
+        if self._sea:
             return self._round(self._fees + self._lcl_total(gross_kg, volume_cbm))
         return self._round(self._fees + self._weight_total(gross_kg, volume_cbm))
+
+    def _line(self, index: int, count: int) -> Decimal:
+        """`count` containers of one type: the rounded line plus its surcharges."""
+        amount = self._container_lines.get((index, count))
+        if amount is None:
+            line = self._round(Decimal(count) * self._equipment[index].price)
+            amount = self._container_lines[(index, count)] = self._freight_with_surcharges(
+                line, None
+            )
+        return amount
 
     def standalone_sea_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
         """`cheapest_standalone_sea(...).total`: the lowest total of the same candidates.
 
         A candidate never costs less than its fees and containers, so one whose
-        containers alone reach the best total so far is not priced.
+        containers alone reach the best total so far is not priced. Each candidate's
+        total is `plan_total` of its counts, summed line by line without building them.
         """
-        n = len(self._equipment)
         fees = self._fees
         best: Decimal | None = None
         if self.has_lcl:
             best = self.plan_total((), gross_kg, volume_cbm)
-        for i, first in enumerate(self._equipment):
+        equipment = self._equipment
+        line_of = self._line
+        round_ = self._round
+        for i, first in enumerate(equipment):
             needed = _containers_needed(first, gross_kg, volume_cbm)
             for count in range(1, needed + 1):
-                counts = [0] * n
-                counts[i] = count
-                boxes = fees + self._containers_total(counts)
+                line = line_of(i, count)
+                boxes = fees + line
                 if best is not None and boxes >= best:
                     break  # more boxes of this type only cost more
                 left_kg, left_cbm = _remainder(first, count, gross_kg, volume_cbm)
                 if left_kg == 0 and left_cbm == 0:
-                    best = self._round(boxes)
+                    best = round_(boxes)
                     continue
                 if self.has_lcl:
-                    total = self.plan_total(counts, left_kg, left_cbm)
+                    total = round_(boxes + self._lcl_total(left_kg, left_cbm))
                     if best is None or total < best:
                         best = total
-                for j, second in enumerate(self._equipment):
+                for j, second in enumerate(equipment):
                     extra = _containers_needed(second, left_kg, left_cbm)
-                    mixed = list(counts)
-                    mixed[j] += extra
-                    total = self.plan_total(mixed, ZERO, ZERO)
+                    if j == i:
+                        total = round_(fees + line_of(i, count + extra))
+                    elif extra:
+                        total = round_(boxes + line_of(j, extra))
+                    else:
+                        total = round_(boxes)
                     if best is None or total < best:
                         best = total
         if best is None:  # pragma: no cover - validation guarantees LCL or equipment

@@ -467,3 +467,19 @@ def test_price_pool_prices_members_exactly_as_matching_proposed_them() -> None:
 
 def test_price_pool_without_members_is_none() -> None:
     assert price_pool(sea_card(), [], ship_date=TODAY) is None
+
+
+def test_matching_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    card = air_card()
+    needs = [demand(i, 10 + i, "80", "0.1") for i in range(1, 3)]
+    assert gc.isenabled()
+    match_logistics(needs, [lane(card)], [], today=TODAY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        match_logistics(needs, [lane(card)], [], today=TODAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
