@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -159,6 +159,7 @@ def _card_key(lane: LaneCard) -> tuple[str, str]:
 
 
 _demand_key = attrgetter("id")
+_window_key = attrgetter("last", "first")
 
 
 class _Quotes:
@@ -412,9 +413,16 @@ class _Stabber:
     """Open intervals [first, last]; counts how many cover a date via bisection."""
 
     def __init__(self, items: Sequence[_Candidate]) -> None:
-        self.items = list(items)
-        self.starts = sorted(c.first for c in self.items)
-        self.ends = sorted(c.last for c in self.items)
+        self.starts = sorted([c.first for c in items])
+        self.ends = sorted([c.last for c in items])
+
+    def remove(self, items: Iterable[_Candidate]) -> None:
+        """Drop intervals that were taken (only the counts matter, not which is which)."""
+        starts = self.starts
+        ends = self.ends
+        for c in items:
+            del starts[bisect.bisect_left(starts, c.first)]
+            del ends[bisect.bisect_left(ends, c.last)]
 
     def count(self, day: date) -> int:
         return bisect.bisect_right(self.starts, day) - bisect.bisect_left(self.ends, day)
@@ -766,11 +774,14 @@ def _match_group(
                 f"for rate card {card.id}"
             )
         return pools, reasons
-    open_ = sorted(group.members, key=lambda c: (c.last, c.first, c.demand.id))
+    # Members were added in demand id order, so a stable sort on the window keeps
+    # equal windows in id order.
+    open_ = sorted(group.members, key=_window_key)
     dead_dates: set[date] = set()
     offer_by_day = {o.departure: o for o in offers} if offers is not None else {}
+    stab = _Stabber(open_)
+    price_alone: Callable[[Decimal, Decimal], Decimal] | None = None
     while len(open_) >= 2:
-        stab = _Stabber(open_)
         if offers is not None:
             dates = [d for d in offer_by_day if d not in dead_dates]
         else:
@@ -795,19 +806,23 @@ def _match_group(
             try:
                 alone = cand.standalone
                 if alone is None:
-                    alone = quotes.standalone(card, cand.demand.gross_kg, cand.demand.volume_cbm)
+                    if price_alone is None:
+                        price_alone = quotes.pricer(card).price_total
+                    alone = price_alone(cand.demand.gross_kg, cand.demand.volume_cbm)
             except TariffError as exc:
                 reasons[cand.demand.id] = str(exc)
                 continue
             kept.append(cand)
             standalone.append(alone)
-        taken = {c.demand.id for c in members}
-        open_ = [c for c in open_ if c.demand.id not in taken]
+        taken = {id(c) for c in members}
+        open_ = [c for c in open_ if id(c) not in taken]
+        stab.remove(members)
         if len(kept) < 2:
             continue
-        kept_sorted = sorted(zip(kept, standalone, strict=True), key=lambda p: p[0].demand.id)
-        kept = [k for k, _ in kept_sorted]
-        standalone = [s for _, s in kept_sorted]
+        ids = [c.demand.id for c in kept]
+        order = sorted(range(len(kept)), key=ids.__getitem__)
+        kept = [kept[i] for i in order]
+        standalone = [standalone[i] for i in order]
         try:
             priced = (
                 _price_sea(card, kept, quotes.pricer(card)) if is_sea

@@ -613,10 +613,19 @@ def plan_sea(
             lcl = lcl_prices[(kg, cbm)]
         return sum((price_of[c] for c in codes), ZERO) + lcl
 
+    orders: dict[tuple[int, bool], list[Load]] = {}
+
     def order(seq: Sequence[Load], by_kg: bool) -> list[Load]:
-        if by_kg:
-            return sorted(seq, key=lambda ld: (-ld.gross_kg, -ld.volume_cbm, str(ld.id)))
-        return sorted(seq, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+        # Only `whole` and `splittable` are ordered, each the same way many times.
+        key = (id(seq), by_kg)
+        hit = orders.get(key)
+        if hit is None:
+            if by_kg:
+                hit = sorted(seq, key=lambda ld: (-ld.gross_kg, -ld.volume_cbm, str(ld.id)))
+            else:
+                hit = sorted(seq, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+            orders[key] = hit
+        return list(hit)
 
     splittable = [ld for ld in loads if ld.splittable]
     whole = [ld for ld in loads if not ld.splittable and any(_fits(ld, t) for t in types)]
