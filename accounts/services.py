@@ -163,3 +163,18 @@ def partner_key_revoke(*, partner: Partner, key_id: str) -> PartnerAPIKey:
         api_key.revoked = True
         api_key.save(update_fields=["revoked"])
     return api_key
+
+
+def idempotency_records_prune(*, now: Any = None) -> int:
+    """Forget idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS; returns how many."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import IdempotencyRecord
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    # A key still "running" after the TTL belongs to a request that died; forget it too.
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

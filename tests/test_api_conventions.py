@@ -97,3 +97,25 @@ def test_concurrent_retries_run_the_write_once(coordinator_api, partner, coordin
     assert PartnerAPIKey.objects.count() == 1
     assert set(results) <= {201, 409}
     assert results.count(201) >= 1
+
+
+def test_idempotency_keys_older_than_the_ttl_are_forgotten(settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tasks import idempotency_records_prune
+
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    old = IdempotencyRecord.objects.create(scope="user:1", key="old", method="POST", path="/",
+                                           request_hash="h", state="done")
+    running = IdempotencyRecord.objects.create(scope="user:1", key="running", method="POST",
+                                               path="/", request_hash="h")
+    IdempotencyRecord.objects.create(scope="user:1", key="fresh", method="POST",
+                                     path="/", request_hash="h", state="done")
+    IdempotencyRecord.objects.filter(pk__in=[old.pk, running.pk]).update(
+        created_at=timezone.now() - timedelta(hours=25))
+
+    assert idempotency_records_prune() == 2
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]

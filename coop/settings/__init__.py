@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pooling.tasks.settlements_sweep",
         "schedule": timedelta(minutes=10),
     },
+    "forget-old-idempotency-keys": {
+        "task": "accounts.tasks.idempotency_records_prune",
+        "schedule": crontab(minute=30),
+    },
     "deliver-due-webhooks": {
         "task": "pooling.tasks.webhooks_sweep",
         "schedule": timedelta(minutes=1),
