@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 from django.core.management import call_command
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "binpacking"
-
 
 def test_packing_benchmark_writes_one_object_per_instance(tmp_path):
-    # given two instances
-    files = [DATA / "Falkenauer_u120_00.txt", DATA / "Falkenauer_t120_08.txt"]
+    # given two BPPLIB instances: three items filling one bin exactly, and five of 60
+    exact = tmp_path / "exact_three.txt"
+    exact.write_text("3\n100\n50\n30\n20\n")
+    loose = tmp_path / "five_of_sixty.txt"
+    loose.write_text("5\n100\n60\n60\n60\n60\n60\n")
     target = tmp_path / "packing.json"
     out = StringIO()
 
     # when the benchmark runs on them
-    call_command("benchmark", "packing", *map(str, files), "--json", str(target), stdout=out)
+    call_command("benchmark", "packing", str(exact), str(loose), "--json", str(target), stdout=out)
 
     # then the JSON is a list with the instance, containers, lower bound and seconds
     figures = json.loads(target.read_text())
-    assert [f["instance"] for f in figures] == ["Falkenauer_u120_00", "Falkenauer_t120_08"]
+    assert [f["instance"] for f in figures] == ["exact_three", "five_of_sixty"]
     assert all(set(f) == {"instance", "containers", "lower_bound", "seconds"} for f in figures)
-    assert [f["lower_bound"] for f in figures] == [48, 40]
-    assert all(f["containers"] >= f["lower_bound"] for f in figures)
+    assert [f["lower_bound"] for f in figures] == [1, 3]
+    assert [f["containers"] for f in figures] == [1, 5]
     assert all(isinstance(f["seconds"], float) and f["seconds"] >= 0 for f in figures)
     text = out.getvalue()
-    assert "Falkenauer_t120_08" in text and "total" in text
+    assert "five_of_sixty" in text and "total" in text
