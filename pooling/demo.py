@@ -95,6 +95,11 @@ def load_accounts(report: DemoReport) -> dict[str, object]:
         if created:
             report.created.append(f"partner {name}")
         _demo_key(partner, raw_key)
+        partner_user, created = _user(contact, f"{name.removesuffix(' (demo)')} operations")
+        partner.users.add(partner_user)
+        if created:
+            report.created.append(f"partner user {contact}")
+        report.logins.append((contact, DEMO_PASSWORD, f"partner user of {name}"))
         report.partner_keys.append((name, raw_key))
         partners[name] = partner
     return {"coordinator": coordinator, "firms": firms, "partners": partners}

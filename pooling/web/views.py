@@ -45,4 +45,6 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("pooling:dashboard")
         if getattr(user, "is_coordinator", False):
             return redirect("pooling:console")
+        if user.partners.exists():  # type: ignore[union-attr]
+            return redirect("pooling:partner-home")
     return render(request, "home.html")
