@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import Partner, User
+from .models import Firm, Partner
 from .tenancy import firms_for_user
 
 
@@ -11,12 +11,11 @@ def acting_firm(request: HttpRequest) -> dict[str, Any]:
     if not getattr(user, "is_authenticated", False) or not hasattr(user, "memberships"):
         return {}
     firm = getattr(request, "firm", None)
-    # coordinators work from the console and are offered no partner link
-    my_partners = (Partner.objects.filter(users=user).order_by("name")
-                   if isinstance(user, User) and not user.is_coordinator
-                   else Partner.objects.none())
+    # lazy: read only when the page header asks whether to show the partner link
+    my_partners = Partner.objects.filter(users=user.pk).order_by("name")
     return {
         "acting_firm": firm if firm else None,
-        "my_firms": firms_for_user(user),
+        # no acting firm means no membership at all, so there is nothing to list
+        "my_firms": firms_for_user(user) if firm else Firm.objects.none(),
         "my_partners": my_partners,
     }

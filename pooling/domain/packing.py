@@ -331,72 +331,14 @@ def _fill_greedy_grid(
     caps_cbm: Sequence[int], caps_kg: Sequence[int], whole: Sequence[_GridLoad],
     splittable: Sequence[_GridLoad],
 ) -> tuple[list[bool], int, int, bool]:
-    """`_fill_greedy` on grid units, keeping only what prices the plan.
+    """`_fill_grid` reduced to what prices the plan.
 
     Returns which containers hold something, the LCL volume and weight, and whether
-    anything ships LCL. Integers compare exactly like the Decimals they stand for,
-    so the fill makes the same choices.
+    anything ships LCL.
     """
-    rooms_cbm = list(caps_cbm)
-    rooms_kg = list(caps_kg)
-    n = len(rooms_cbm)
-    slots = range(n)
-    used = [False] * n
-    lcl_cbm = lcl_kg = 0
-    any_lcl = False
-    # Containers with room left in both measures; once none is left, every load with
-    # volume and weight ships LCL whole, as the full search would conclude.
-    open_rooms = sum(1 for rc, rk in zip(rooms_cbm, rooms_kg, strict=True) if rc > 0 and rk > 0)
-    for index, (vol, kg) in enumerate((*whole, *splittable)):
-        if not open_rooms and vol > 0 and kg > 0:
-            lcl_cbm += vol
-            lcl_kg += kg
-            any_lcl = True
-            continue
-        best = -1
-        best_cbm = best_kg = 0
-        for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True):
-            if vol <= rc and kg <= rk and (
-                best < 0 or rc < best_cbm or (rc == best_cbm and rk < best_kg)
-            ):
-                best, best_cbm, best_kg = c, rc, rk
-        if best >= 0:
-            left_cbm = rooms_cbm[best] = best_cbm - vol
-            left_kg = rooms_kg[best] = best_kg - kg
-            used[best] = True
-            if best_cbm > 0 and best_kg > 0 and (left_cbm <= 0 or left_kg <= 0):
-                open_rooms -= 1
-            continue
-        if index < len(whole):
-            lcl_cbm += vol
-            lcl_kg += kg
-            any_lcl = True
-            continue
-        # Rooms in the same order as `_place_splittable`, leaving out the full ones:
-        # `_split_part` gives them nothing.
-        rooms = sorted(
-            (-rc, -rk, c)
-            for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True)
-            if (rc > 0 or vol <= 0) and (rk > 0 or kg <= 0)
-        )
-        for neg_cbm, neg_kg, c in rooms:
-            if vol <= 0 and kg <= 0:
-                break
-            part_vol, part_kg = _split_part_grid(vol, kg, -neg_cbm, -neg_kg)
-            if part_vol <= 0 and part_kg <= 0:
-                continue
-            used[c] = True
-            left_cbm = rooms_cbm[c] = -neg_cbm - part_vol
-            left_kg = rooms_kg[c] = -neg_kg - part_kg
-            if neg_cbm < 0 and neg_kg < 0 and (left_cbm <= 0 or left_kg <= 0):
-                open_rooms -= 1
-            vol -= part_vol
-            kg -= part_kg
-        if vol > 0 or kg > 0:
-            lcl_cbm += vol
-            lcl_kg += kg
-            any_lcl = True
-    return used, lcl_cbm, lcl_kg, any_lcl
+    content, lcl = _fill_grid(caps_cbm, caps_kg, (*whole, *splittable), len(whole))
+    return ([bool(parts) for parts in content], sum(part[1] for part in lcl),
+            sum(part[2] for part in lcl), bool(lcl))
 
 
 # A fill on the grid: (load position, cm3, g) per container, the same for LCL.

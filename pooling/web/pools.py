@@ -171,22 +171,24 @@ def pool_accept(request: HttpRequest, pool_id: int) -> HttpResponse:
         pool=pool, firm=request.firm, actor=request.user))  # type: ignore[attr-defined]
 
 
+def _step_out(request: HttpRequest, pool_id: int, done: str, service: Any) -> HttpResponse:
+    """Decline or leave: the firm steps out of a pool, with an optional reason."""
+    pool = _firm_pool(request, pool_id)
+    return _run(request, pool.pk, done, lambda: service(
+        pool=pool, firm=request.firm, actor=request.user,  # type: ignore[attr-defined]
+        reason=request.POST.get("reason", "")))
+
+
 @require_POST
 @firm_only
 def pool_decline(request: HttpRequest, pool_id: int) -> HttpResponse:
-    pool = _firm_pool(request, pool_id)
-    return _run(request, pool.pk, "You declined the invitation.", lambda: services.pool_decline(
-        pool=pool, firm=request.firm, actor=request.user,  # type: ignore[attr-defined]
-        reason=request.POST.get("reason", "")))
+    return _step_out(request, pool_id, "You declined the invitation.", services.pool_decline)
 
 
 @require_POST
 @firm_only
 def pool_leave(request: HttpRequest, pool_id: int) -> HttpResponse:
-    pool = _firm_pool(request, pool_id)
-    return _run(request, pool.pk, "Your firm left the pool.", lambda: services.pool_leave(
-        pool=pool, firm=request.firm, actor=request.user,  # type: ignore[attr-defined]
-        reason=request.POST.get("reason", "")))
+    return _step_out(request, pool_id, "Your firm left the pool.", services.pool_leave)
 
 
 @require_POST
