@@ -6,7 +6,6 @@ that redirects back to the pool page; htmx only makes it smoother.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from coop.api.errors import ApplicationError
+from accounts.access import coordinator_required, firm_required
+from coop.errors import ApplicationError
 from pooling.models import Pool
 from pooling.selectors import pools as selectors
 from pooling.services import notifications as notification_services
@@ -28,30 +28,6 @@ from pooling.services import pools as services
 from .charts import savings_charts
 
 # --------------------------------------------------------------------- helpers
-
-
-def coordinator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Coordinator pages and actions: anyone else is told they do not exist."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_coordinator", False):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def firm_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.firm:  # type: ignore[attr-defined]
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def statements_url() -> str:
@@ -125,9 +101,9 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
     if getattr(request.user, "is_coordinator", False):
         pool = selectors.pool_for_coordinator(pool_id=pool_id)
         return render(request, "pooling/pools/coordinator_detail.html", {
-            "pool": pool, "members": selectors.pool_members_for_coordinator(pool=pool),
+            "pool": pool, "view": selectors.pool_view_for_coordinator(pool=pool),
+            "members": selectors.pool_members_for_coordinator(pool=pool),
             "events": list(pool.events.order_by("created_at", "pk")),
-            "problems": pool.plan.get("problems") or [],
             "booking": selectors.booking_for_pool(pool=pool),
             "tracking": selectors.tracking_for_pool(pool=pool),
             "deadline_value": _local_input(pool.join_deadline),
@@ -136,15 +112,11 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
         raise Http404("No such pool.")
     firm = request.firm  # type: ignore[attr-defined]
     pool = selectors.pool_for_firm(firm=firm, pool_id=pool_id)
-    view = selectors.firm_pool_view(pool=pool, firm=firm)
-    live = [m for m in view.own if m.status in ("invited", "accepted")]
+    view = selectors.pool_view_for_firm(pool=pool, firm=firm)
     return render(request, "pooling/pools/firm_detail.html", {
-        "pool": pool, "view": view, "live": live,
-        "invited": any(m.status == "invited" for m in live),
-        "can_leave": bool(live) and pool.state in (Pool.State.APPROVED, Pool.State.OPEN),
-        "join_needs": [] if live else services.needs_open_for_pool(pool=pool, firm=firm),
-        "reasons": selectors.public_reasons(pool),
-        "plan": pool.plan,
+        "pool": pool, "view": view,
+        "join_needs": ([] if view.live_own or pool.state != Pool.State.OPEN
+                       else selectors.needs_open_for_pool(pool=pool, firm=firm)),
         "timeline": selectors.pool_timeline(pool=pool),
         "booking": selectors.booking_for_pool(pool=pool),
         "tracking": selectors.tracking_for_pool(pool=pool),
@@ -164,7 +136,7 @@ def _firm_pool(request: HttpRequest, pool_id: int) -> Pool:
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_accept(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = _firm_pool(request, pool_id)
     return _run(request, pool.pk, "You accepted the invitation.", lambda: services.pool_accept(
@@ -180,19 +152,19 @@ def _step_out(request: HttpRequest, pool_id: int, done: str, service: Any) -> Ht
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_decline(request: HttpRequest, pool_id: int) -> HttpResponse:
     return _step_out(request, pool_id, "You declined the invitation.", services.pool_decline)
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_leave(request: HttpRequest, pool_id: int) -> HttpResponse:
     return _step_out(request, pool_id, "Your firm left the pool.", services.pool_leave)
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_join(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = _firm_pool(request, pool_id)
     try:
@@ -208,7 +180,7 @@ def pool_join(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_approve(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool approved: the members are invited.",
@@ -216,7 +188,7 @@ def pool_approve(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_reject(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool rejected.", lambda: services.pool_reject(
@@ -224,7 +196,7 @@ def pool_reject(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_open(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool open for joining.",
@@ -232,7 +204,7 @@ def pool_open(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_lock(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool locked: the partner has the booking request.",
@@ -241,7 +213,7 @@ def pool_lock(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_cancel(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool cancelled.", lambda: services.pool_cancel(
@@ -249,7 +221,7 @@ def pool_cancel(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_deadline(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     raw = request.POST.get("join_deadline", "")
@@ -262,7 +234,7 @@ def pool_deadline(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_member_remove(request: HttpRequest, pool_id: int, member_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Member removed; the split is recomputed.",
