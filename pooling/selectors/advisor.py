@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -85,6 +86,10 @@ class ProgrammeStep:
     alone: bool  # the suggested budget reaches the programme's minimum alone
     prefill: dict[str, str]
 
+    @property
+    def query(self) -> str:
+        return urlencode(self.prefill)
+
 
 @dataclass
 class PoolStep:
@@ -93,6 +98,14 @@ class PoolStep:
     pool: Pool
     offer: PoolOffer
     prefill: dict[str, str]
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.prefill)
+
+    @property
+    def net_fees(self) -> Decimal:
+        return -self.offer.saving
 
 
 @dataclass
@@ -116,6 +129,17 @@ class FirmAdvice:
     steps: list[Step]
     spend_currency: str
     spend_left_out: tuple[str, ...]  # currencies with no FX rate to the firm's
+
+    @property
+    def unlocks(self) -> list[PoolStep]:
+        seen: set[int] = set()
+        out = []
+        for step in self.steps:
+            for p in step.unlocks:
+                if p.pool.pk not in seen:
+                    seen.add(p.pool.pk)
+                    out.append(p)
+        return out
 
 
 def _spend(firm: Firm, needs: list[AdNeed], today: dt.date) -> tuple[list[SpendLine], tuple[str, ...]]:

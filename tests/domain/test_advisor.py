@@ -98,11 +98,13 @@ def test_stage_follows_from_channels(channels, stage):
 WARNINGS = [
     # (name, profile, spend, kind, text in the message)
     ("sales on one platform", profile(("amazon", 80), ("own_site", 20), **STAFFED), [],
-     "concentration", "Your sales are highly concentrated: HHI 6,800 is above 2,500, and Amazon holds 80%."),
+     "concentration",
+     "Your sales are highly concentrated: HHI 6,800 is above 2,500, and Amazon holds 80%."),
     ("ad spend on one platform",
      profile(("amazon", 25), ("ebay", 25), ("own_site", 25), ("facebook", 25), **STAFFED),
      [SpendLine("amazon_dsp", Decimal(9000)), SpendLine("meta_ads", Decimal(1000))],
-     "concentration", "Your ad spend is highly concentrated: HHI 8,200 is above 2,500, and Amazon holds 90%."),
+     "concentration",
+     "Your ad spend is highly concentrated: HHI 8,200 is above 2,500, and Amazon holds 90%."),
     ("livestream without presenters",
      profile(("amazon", 25), ("own_site", 25), ("facebook", 25), ("tiktok_live", 25),
              **{**STAFFED, "live_staff": Staff.NO}), [],
