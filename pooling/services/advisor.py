@@ -94,7 +94,7 @@ def _markets(errors: dict[str, list[str]], value: Any) -> tuple[str, ...]:
         if not code:
             continue
         if code not in country_codes():
-            errors.setdefault("markets", []).append(f"'{item}' is not an ISO 3166-1 country code.")
+            errors.setdefault("markets", []).append(f"'{code}' is not an ISO 3166-1 country code.")
         elif code not in markets:
             markets.append(code)
     if len(markets) > MAX_MARKETS:
