@@ -209,3 +209,33 @@ def test_demand_building_up_is_for_coordinators(firm_user, coordinator, coordina
 def test_a_coordinator_without_a_firm_has_no_advisor_page(coordinator):
     assert web(coordinator).get("/advisor/").status_code == 404
     assert client_for(coordinator).get("/api/v1/advisor/").status_code == 403
+
+
+def test_the_advice_reads_a_fixed_number_of_queries_however_many_pools_are_open(api, firm):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firm_profile_save(firm=firm, data=firm_profile_input_parse(STARTUP))
+    firm.product_categories = ["home"]
+    firm.save(update_fields=["product_categories"])
+    programme = ChannelProgrammeFactory(name="Meta pool", channel="meta_ads",
+                                        business_model="social")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/advisor/").status_code == 200
+        return len(queries)
+
+    def open_pool() -> None:
+        ads_pool(programme=programme, members=2, state=Pool.State.OPEN, capacity=4,
+                 status=PoolMember.Status.ACCEPTED,
+                 join_deadline=timezone.now() + dt.timedelta(days=3))
+
+    open_pool()
+    one = count()
+    open_pool()
+    open_pool()
+    three = count()
+
+    assert len(api.get("/api/v1/advisor/").json()["recommendations"][0]["pools"]) == 3
+    assert three == one

@@ -21,18 +21,21 @@ from accounts.reference import GrowthStage
 from accounts.tenancy import IsCoordinator, IsFirmUser
 from coop.api.views import found
 from pooling.domain.advisor import SALES_BANDS, SALES_CHANNELS, Concentration
-from pooling.models.advisor import RiskAppetite, StaffLevel
+from pooling.models.advisor import RiskAppetite
 from pooling.selectors import advisor as selectors
 from pooling.services import advisor as services
 
 # --- serializers -------------------------------------------------------------
+
+STAFF_HELP = "yes, some or no (default no)"
+STAGES = ", ".join(GrowthStage.values)
 
 
 class ChannelShareSerializer(serializers.Serializer):
     class Meta:
         ref_name = "AdvisorChannelShare"
 
-    channel = serializers.ChoiceField(choices=[(c.code, c.label) for c in SALES_CHANNELS.values()])
+    channel = serializers.CharField(help_text="One of: " + ", ".join(SALES_CHANNELS))
     share = serializers.IntegerField(min_value=0, max_value=100, help_text="Rough % of sales")
 
 
@@ -47,15 +50,15 @@ class ProfileSerializer(serializers.Serializer):
                                     help_text="ISO 3166-1 countries, e.g. [\"US\", \"GB\"]")
     sales_band = serializers.ChoiceField(choices=[("", "not given"), *[
         (k, label) for k, (label, _) in SALES_BANDS.items()]], required=False)
-    content_staff = serializers.ChoiceField(choices=StaffLevel.choices, required=False)
-    live_staff = serializers.ChoiceField(choices=StaffLevel.choices, required=False)
-    site_staff = serializers.ChoiceField(choices=StaffLevel.choices, required=False)
+    content_staff = serializers.CharField(required=False, help_text=STAFF_HELP)
+    live_staff = serializers.CharField(required=False, help_text=STAFF_HELP)
+    site_staff = serializers.CharField(required=False, help_text=STAFF_HELP)
     has_own_site = serializers.BooleanField(required=False)
     has_brand = serializers.BooleanField(required=False)
     risk_appetite = serializers.ChoiceField(choices=RiskAppetite.choices, required=False)
-    stage_override = serializers.ChoiceField(
-        choices=[("", "follow the channels"), *GrowthStage.choices], required=False)
-    stage = serializers.CharField(read_only=True, help_text="The stage in force")
+    stage_override = serializers.CharField(
+        required=False, help_text="Empty to follow the channels, or " + STAGES)
+    stage = serializers.CharField(read_only=True, help_text="The stage in force: " + STAGES)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
@@ -151,8 +154,8 @@ class AdviceSerializer(serializers.Serializer):
     class Meta:
         ref_name = "AdvisorAdvice"
 
-    stage = serializers.ChoiceField(choices=GrowthStage.choices)
-    derived_stage = serializers.ChoiceField(choices=GrowthStage.choices)
+    stage = serializers.CharField(help_text="In force (corrected or derived): " + STAGES)
+    derived_stage = serializers.CharField(help_text="As the channels say: " + STAGES)
     channels = serializers.ListField(child=serializers.CharField())
     markets = serializers.ListField(child=serializers.CharField())
     has_profile = serializers.BooleanField()
