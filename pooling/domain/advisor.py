@@ -28,7 +28,7 @@ buy the same budget alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -327,7 +327,7 @@ def spend_weights(lines: Iterable[SpendLine]) -> dict[str, Decimal]:
 
 
 @dataclass(frozen=True)
-class Warning:
+class AdviceWarning:
     factor: Factor
     kind: str  # "concentration" or "resources"
     message: str
@@ -360,7 +360,7 @@ class Advice:
     used: tuple[str, ...]
     sales: Concentration | None
     ad_spend: Concentration | None
-    warnings: tuple[Warning, ...]
+    warnings: tuple[AdviceWarning, ...]
     recommendations: tuple[Recommendation, ...]
 
 
@@ -368,9 +368,9 @@ def _lacking(profile: ProfileIn, model: Model) -> list[Resource]:
     return [r for r in NEEDS[model] if profile.staff(r) is Staff.NO]
 
 
-def resource_warnings(profile: ProfileIn) -> list[Warning]:
+def resource_warnings(profile: ProfileIn) -> list[AdviceWarning]:
     """Channels the firm already uses without the people they need."""
-    warnings: list[Warning] = []
+    warnings: list[AdviceWarning] = []
     used_models = {SALES_CHANNELS[c].model for c in profile.used()}
     for model in LADDER:
         if model not in used_models:
@@ -378,17 +378,17 @@ def resource_warnings(profile: ProfileIn) -> list[Warning]:
         for resource in _lacking(profile, model):
             names = ", ".join(sorted(SALES_CHANNELS[c].label for c in profile.used()
                                      if SALES_CHANNELS[c].model is model))
-            warnings.append(Warning(Factor.RESOURCES, "resources",
+            warnings.append(AdviceWarning(Factor.RESOURCES, "resources",
                                     f"You sell on {names} but report no {RESOURCE_LABELS[resource]}: "
                                     f"the channel mix does not match your resources."))
     return warnings
 
 
-def concentration_warning(c: Concentration) -> Warning | None:
+def concentration_warning(c: Concentration) -> AdviceWarning | None:
     if not c.above_threshold:
         return None
     what = "sales are" if c.source == "sales" else "ad spend is"
-    return Warning(Factor.CONCENTRATION, "concentration",
+    return AdviceWarning(Factor.CONCENTRATION, "concentration",
                    f"Your {what} highly concentrated: HHI {c.hhi:,} is above {HHI_HIGH:,}, "
                    f"and {c.dominant} holds {percent_text(c.dominant_share)}.")
 
@@ -427,7 +427,7 @@ def _in_model(model: Model, used: frozenset[str]) -> list[SalesChannel]:
 
 
 def _why(channel: SalesChannel, factors: Sequence[Factor], stage: Stage, *,
-         dominant: str | None, served: Sequence[str]) -> str:
+         dominant: str | None, served: Sequence[str], lacking: Sequence[Resource]) -> str:
     """One sentence; each factor it rests on is named in brackets."""
     if factors[0] is Factor.CONCENTRATION:
         lead = (f"{channel.label} moves sales off {dominant}, which dominates your mix"
@@ -447,6 +447,8 @@ def _why(channel: SalesChannel, factors: Sequence[Factor], stage: Stage, *,
             lead += f", and it is not on {dominant}, which dominates your mix (concentration)"
     if Factor.MARKET in factors:
         lead += f"; catalogue programmes reach {', '.join(served)} (market)"
+    if lacking:
+        lead += f"; it needs {' and '.join(RESOURCE_LABELS[r] for r in lacking)}, which you lack (resources)"
     return lead + "."
 
 
@@ -496,7 +498,7 @@ def recommend(profile: ProfileIn, *, stage: Stage, dominant: str | None = None,
         if channel.model is Model.INDEPENDENT_SITE and not profile.has_brand:
             needs += ("a brand shoppers recognise off the marketplace",)
             warnings += ("You report no brand yet: an own site sells on a brand.",)
-        why = _why(channel, factors, stage, dominant=dominant, served=served)
+        why = _why(channel, factors, stage, dominant=dominant, served=served, lacking=lacking)
         out.append(Recommendation(channel.code, channel.label, channel.model, tuple(factors),
                                   why, needs, warnings, channel.ad_channels))
     return tuple(out)
@@ -515,7 +517,7 @@ def advise(profile: ProfileIn, *, spend: Iterable[SpendLine] = (),
     stage = profile.stage_override or derived
     sales = concentration("sales", sales_weights(profile))
     ads = concentration("ad_spend", spend_weights(spend))
-    warnings: list[Warning] = [w for c in (sales, ads) if c is not None
+    warnings: list[AdviceWarning] = [w for c in (sales, ads) if c is not None
                                for w in [concentration_warning(c)] if w is not None]
     warnings.extend(resource_warnings(profile))
     dominant = next((c.dominant for c in (sales, ads) if c is not None and c.above_threshold),
@@ -558,7 +560,7 @@ class PoolOffer:
     flight_to: date
 
 
-def suggested_budget(sales_band: str, days: int, minimum: Decimal = ZERO) -> Decimal:
+def suggested_budget(sales_band: str, days: int) -> Decimal:
     """The band's monthly ad budget over the flight, in whole hundreds; at least 100."""
     monthly = SALES_BANDS.get(sales_band, ("", Decimal(1000)))[1]
     budget = (monthly * Decimal(days) / Decimal(30) / HUNDRED).quantize(Decimal(1), ROUND_HALF_UP)
@@ -614,23 +616,11 @@ def pool_offer(programme: ProgrammeIn, pool: OpenPoolIn, need: AdNeedIn,
     )
 
 
-@dataclass(frozen=True)
-class DemandCell:
-    """Demand building up on one catalogue channel in one market."""
-
-    ad_channel: str
-    market: str
-    firms: frozenset[int] = field(default_factory=frozenset)
-    budgets: tuple[tuple[str, Decimal], ...] = ()  # per currency
-    no_programme: bool = False
-    shortfall: tuple[tuple[str, Decimal], ...] = ()  # to the lowest programme minimum
-
-
 __all__ = [
     "AD_CHANNEL_SALES", "AD_PLATFORMS", "HHI_HIGH", "HHI_MODERATE", "SALES_BANDS",
     "SALES_CHANNELS", "Advice", "CatalogueOffer", "ChannelShare", "Concentration",
-    "DemandCell", "Factor", "Model", "OpenPoolIn", "PoolOffer", "ProfileError", "ProfileIn",
-    "Recommendation", "Risk", "SpendLine", "Stage", "Staff", "Warning", "advise",
+    "Factor", "Model", "OpenPoolIn", "PoolOffer", "ProfileError", "ProfileIn",
+    "AdviceWarning", "Recommendation", "Risk", "SpendLine", "Stage", "Staff", "advise",
     "channel_shares_from_json", "channel_shares_to_json", "concentration", "pool_misfit",
     "pool_offer", "recommend", "resource_warnings", "stage_from_channels", "suggested_budget",
 ]

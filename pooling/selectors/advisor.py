@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -72,8 +72,7 @@ def profile_in(profile: FirmProfile | None, *, ad_channels: Iterable[str] = ()) 
         )
     known = {c.channel for c in channels}
     shown = sorted({AD_CHANNEL_SALES[c] for c in ad_channels if c in AD_CHANNEL_SALES} - known)
-    return ProfileIn(**{**base.__dict__, "channels": channels + tuple(ChannelShare(c, 0)
-                                                                      for c in shown)})
+    return replace(base, channels=channels + tuple(ChannelShare(c, 0) for c in shown))
 
 
 @dataclass

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier
@@ -228,8 +229,9 @@ def test_an_open_pool_unlocks_a_programme_the_firm_cannot_reach_alone():
 # ------------------------------------------------------------------ properties
 
 CODES = sorted(SALES_CHANNELS)
-shares = st.lists(st.tuples(st.sampled_from(CODES), st.integers(0, 100)), max_size=8,
-                  unique_by=lambda t: t[0]).filter(lambda xs: sum(s for _, s in xs) <= 100)
+# up to 8 channels of at most 12% each: never above 100% together, so nothing is filtered
+shares = st.lists(st.tuples(st.sampled_from(CODES), st.integers(0, 12)), max_size=8,
+                  unique_by=lambda t: t[0])
 profiles = st.builds(
     lambda chans, staff, own, brand, risk, stage, markets: ProfileIn(
         channels=tuple(ChannelShare(c, s) for c, s in chans), content_staff=staff[0],
@@ -245,6 +247,11 @@ spends = st.lists(st.builds(SpendLine, st.sampled_from(["amazon_dsp", "meta_ads"
                             st.decimals(1, 100000, places=2)), max_size=5)
 
 
+# The machine running the suite is shared; generation speed is not what these test.
+relaxed = settings(suppress_health_check=[HealthCheck.too_slow])
+
+
+@relaxed
 @given(profiles, spends, catalogues)
 def test_property_recommendations_never_repeat_a_used_channel_and_name_a_factor(p, spend, cat):
     advice = advise(p, spend=spend, catalogue=cat)
@@ -254,10 +261,10 @@ def test_property_recommendations_never_repeat_a_used_channel_and_name_a_factor(
     assert len(channels) == len(set(channels)) <= 2
     for rec in advice.recommendations:
         assert rec.factors
-        assert all(f"({f.value})" in rec.why for f in rec.factors
-                   if f in (rec.factors[0], Factor.MARKET))
+        assert all(f"({f.value})" in rec.why for f in rec.factors)
 
 
+@relaxed
 @given(st.sampled_from(CODES), st.integers(51, 100), profiles)
 def test_property_one_platform_above_the_threshold_is_always_warned(code, big, p):
     # given one platform with more than half the sales: its square alone is above 2,500
@@ -265,7 +272,7 @@ def test_property_one_platform_above_the_threshold_is_always_warned(code, big, p
             != SALES_CHANNELS[code].platform][: 3]
     left = 100 - big
     rest = [ChannelShare(c.channel, min(c.share, left // max(len(rest), 1))) for c in rest]
-    given_profile = ProfileIn(**{**p.__dict__, "channels": (ChannelShare(code, big), *rest)})
+    given_profile = replace(p, channels=(ChannelShare(code, big), *rest))
 
     advice = advise(given_profile)
 
@@ -274,8 +281,12 @@ def test_property_one_platform_above_the_threshold_is_always_warned(code, big, p
     assert warned and SALES_CHANNELS[code].platform in warned[0].message
 
 
-@given(profiles, spends)
-def test_property_the_warning_follows_the_threshold_exactly(p, spend):
+@relaxed
+@given(st.lists(st.tuples(st.sampled_from(CODES), st.integers(0, 100)), max_size=3,
+                unique_by=lambda t: t[0]).map(lambda xs: xs[:1] if sum(s for _, s in xs) > 100 else xs),
+       spends)
+def test_property_the_warning_follows_the_threshold_exactly(chans, spend):
+    p = ProfileIn(channels=tuple(ChannelShare(c, s) for c, s in chans))
     advice = advise(p, spend=spend)
     expected = [c.source for c in (advice.sales, advice.ad_spend)
                 if c is not None and c.hhi > HHI_HIGH]
