@@ -338,7 +338,7 @@ class Recommendation:
     channel: str
     label: str
     model: Model
-    factors: tuple[Factor, ...]  # never empty; the first is the one `why` names
+    factors: tuple[Factor, ...]  # never empty; the first leads, `why` names each
     why: str
     needs: tuple[str, ...]
     warnings: tuple[str, ...]
@@ -378,9 +378,10 @@ def resource_warnings(profile: ProfileIn) -> list[AdviceWarning]:
         for resource in _lacking(profile, model):
             names = ", ".join(sorted(SALES_CHANNELS[c].label for c in profile.used()
                                      if SALES_CHANNELS[c].model is model))
-            warnings.append(AdviceWarning(Factor.RESOURCES, "resources",
-                                    f"You sell on {names} but report no {RESOURCE_LABELS[resource]}: "
-                                    f"the channel mix does not match your resources."))
+            warnings.append(AdviceWarning(
+                Factor.RESOURCES, "resources",
+                f"You sell on {names} but report no {RESOURCE_LABELS[resource]}: "
+                f"the channel mix does not match your resources."))
     return warnings
 
 
@@ -388,9 +389,10 @@ def concentration_warning(c: Concentration) -> AdviceWarning | None:
     if not c.above_threshold:
         return None
     what = "sales are" if c.source == "sales" else "ad spend is"
-    return AdviceWarning(Factor.CONCENTRATION, "concentration",
-                   f"Your {what} highly concentrated: HHI {c.hhi:,} is above {HHI_HIGH:,}, "
-                   f"and {c.dominant} holds {percent_text(c.dominant_share)}.")
+    return AdviceWarning(
+        Factor.CONCENTRATION, "concentration",
+        f"Your {what} highly concentrated: HHI {c.hhi:,} is above {HHI_HIGH:,}, "
+        f"and {c.dominant} holds {percent_text(c.dominant_share)}.")
 
 
 def percent_text(value: Decimal) -> str:
@@ -415,7 +417,7 @@ def _candidates(profile: ProfileIn, stage: Stage) -> list[tuple[SalesChannel, Fa
             out.extend((c, Factor.STAGE) for c in _in_model(model, used))
         elif index == top + 1:
             out.extend((c, Factor.STAGE) for c in _in_model(model, used))
-    # Everything the firm uses the ladder already has; widen the models it stands on.
+    # Then widen the rungs the firm stands on with channels it does not use yet.
     taken = {c.code for c, _ in out}
     out.extend((c, Factor.CONCENTRATION) for model in LADDER[:top + 1]
                for c in _in_model(model, used) if c.code not in taken)
@@ -432,7 +434,7 @@ def _why(channel: SalesChannel, factors: Sequence[Factor], stage: Stage, *,
     if factors[0] is Factor.CONCENTRATION:
         lead = (f"{channel.label} moves sales off {dominant}, which dominates your mix"
                 if dominant and channel.platform != dominant else
-                f"{channel.label} spreads your sales over one more platform on a rung you "
+                f"{channel.label} spreads your sales over one more channel on a rung you "
                 f"already stand on")
         lead += " (concentration)"
     else:
@@ -448,7 +450,8 @@ def _why(channel: SalesChannel, factors: Sequence[Factor], stage: Stage, *,
     if Factor.MARKET in factors:
         lead += f"; catalogue programmes reach {', '.join(served)} (market)"
     if lacking:
-        lead += f"; it needs {' and '.join(RESOURCE_LABELS[r] for r in lacking)}, which you lack (resources)"
+        missing = " and ".join(RESOURCE_LABELS[r] for r in lacking)
+        lead += f"; it needs {missing}, which you lack (resources)"
     return lead + "."
 
 
@@ -460,6 +463,8 @@ def recommend(profile: ProfileIn, *, stage: Stage, dominant: str | None = None,
     cautious = profile.risk_appetite is Risk.LOW
     scored: list[tuple[tuple[int, ...], SalesChannel, list[Factor], list[str]]] = []
     for order, (channel, base) in enumerate(_candidates(profile, stage)):
+        if base is Factor.CONCENTRATION and channel.platform == dominant:
+            continue  # widening onto the platform that dominates would not spread anything
         lacking = _lacking(profile, channel.model)
         served = _served(channel, markets, catalogue)
         off_dominant = dominant is not None and channel.platform != dominant

@@ -291,3 +291,16 @@ def test_property_the_warning_follows_the_threshold_exactly(chans, spend):
     expected = [c.source for c in (advice.sales, advice.ad_spend)
                 if c is not None and c.hhi > HHI_HIGH]
     assert len([w for w in advice.warnings if w.kind == "concentration"]) == len(expected)
+
+
+@relaxed
+@given(st.sampled_from(CODES), st.integers(51, 100), profiles)
+def test_property_widening_never_lands_on_the_dominant_platform(code, big, p):
+    given_profile = replace(p, channels=(ChannelShare(code, big),), stage_override=Stage.MATURE)
+
+    advice = advise(given_profile)
+
+    dominant = SALES_CHANNELS[code].platform
+    for rec in advice.recommendations:
+        if rec.factors[0] is Factor.CONCENTRATION:
+            assert SALES_CHANNELS[rec.channel].platform != dominant
