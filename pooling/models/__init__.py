@@ -1,3 +1,4 @@
+from .advisor import FirmProfile
 from .feed import (
     Booking,
     CapacityOffer,
@@ -16,7 +17,7 @@ from .needs import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from .pools import MatchingRun, Notification, Pool, PoolEvent, PoolMember
 
 __all__ = [
-    "Account", "AdNeed", "Booking", "CapacityOffer", "ChannelProgramme", "FxRate", "Invoice",
+    "Account", "AdNeed", "FirmProfile", "Booking", "CapacityOffer", "ChannelProgramme", "FxRate", "Invoice",
     "InvoiceLine", "LedgerEntry", "LedgerTransaction", "MatchingRun", "Notification",
     "PackageLine", "Pool", "PoolEvent", "PoolMember", "RateCard", "Settlement",
     "SettlementShare", "ShippingDemand", "SpendReport", "TrackingEvent", "WebhookAttempt",
