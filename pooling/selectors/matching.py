@@ -145,9 +145,12 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
     tiers: list[Tier] = []
     for item in raw:
         try:
+            # A tier gives a rebate or a discount on the pooled spend; either lowers
+            # what the pool pays by that percentage, so both read as the same tier.
+            percent = item.get("rebate_percent", item.get("discount_percent"))
             tiers.append(Tier(min_spend=Decimal(str(item["min_spend"])),
-                              rebate_percent=Decimal(str(item["rebate_percent"]))))
-        except (KeyError, TypeError, ArithmeticError, ValueError):
+                              rebate_percent=Decimal(str(percent))))
+        except (KeyError, TypeError, ArithmeticError, ValueError, AttributeError):
             continue
     return tuple(tiers)
 
