@@ -199,3 +199,8 @@ def programmes_catalogue() -> QuerySet[ChannelProgramme]:
     return ChannelProgramme.objects.select_related("partner").annotate(
         open_needs=Count("needs", filter=Q(needs__status=AdNeed.Status.OPEN))
     ).order_by("-active", "channel", "name")
+
+
+def programme_can_pool(programme: ChannelProgramme) -> bool:
+    """Matching places needs only on programmes with a spend tier it can read."""
+    return bool(matching_tiers(programme.tiers))
