@@ -11,7 +11,8 @@ urlpatterns = [
     path("", include("pooling.web.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+         name="redoc"),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("pooling.api.urls")),
 ]

@@ -108,7 +108,7 @@ def load_accounts(report: DemoReport) -> dict[str, object]:
 # Each area extends the demo in pooling/demos/<area>.py with `load(report, ctx)`,
 # in this order: what firms need, what partners publish, what matching proposes,
 # what happens to pools, what settlement posts.
-SECTIONS = ("needs", "feed", "matching", "pools", "settlement")
+SECTIONS = ("needs", "feed", "matching", "pools", "settlement", "console")
 
 
 def load(report: DemoReport | None = None) -> DemoReport:

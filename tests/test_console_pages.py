@@ -171,6 +171,8 @@ def test_held_settlements_show_the_split_and_need_a_reason(coordinator, held):
     for share in held.shares.all():
         assert share.firm.legal_name in page
     assert "USD 500.00" in page
+    # the split release would post: 500 by W/M 2:3, each above its standalone 100
+    assert "USD 200.00" in page and "USD 300.00" in page and "USD -100.00" in page
 
     refused = client.post(f"/console/settlements/{held.pk}/release/", {"reason": "", "back": "held"})
     held.refresh_from_db()

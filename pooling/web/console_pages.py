@@ -5,7 +5,6 @@ settlements with their split, a pool's audit trail, and one page per need named 
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Partner
@@ -27,11 +27,12 @@ from pooling.models.choices import BusinessModel, Channel
 from pooling.selectors import console as selectors
 from pooling.selectors.feed import capacity_offers_for_partner, webhook_endpoints_for_partner
 from pooling.selectors.partner import partner_keys
-from pooling.selectors.settlement import settlement_shares_for, settlements_held
+from pooling.selectors.settlement import settlements_held
 from pooling.services import needs as need_services
 from pooling.services.feed_capacity import fx_rate_post
+from pooling.services.settlement import settlement_release_preview
 from pooling.web.matching import coordinator_only
-from pooling.web.settlement import _shown, _shown_settlements
+from pooling.web.settlement import _shown_settlements
 
 # --- the programme catalogue ---------------------------------------------------
 
@@ -178,13 +179,14 @@ class FxRateForm(forms.Form):
     base = forms.CharField(max_length=3, label="From currency", help_text="e.g. USD")
     quote = forms.CharField(max_length=3, label="To currency", help_text="e.g. EUR")
     rate = forms.CharField(label="Rate", help_text="1 unit of the first currency in the second")
-    as_of = forms.DateField(label="For the day", widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(label="For the day", widget=forms.DateInput(
+        attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 @require_http_methods(["GET", "POST"])
 @coordinator_only
 def fx_rates(request: HttpRequest) -> HttpResponse:
-    form = FxRateForm(request.POST or None, initial={"as_of": dt.date.today()})  # noqa: DTZ011
+    form = FxRateForm(request.POST or None, initial={"as_of": timezone.localdate()})
     status = 200
     if request.method == "POST":
         status = 400
@@ -229,8 +231,7 @@ def runs_history(request: HttpRequest) -> HttpResponse:
 def held_settlements(request: HttpRequest) -> HttpResponse:
     held = _shown_settlements(list(settlements_held()))
     for settlement in held:
-        settlement.split = _shown(settlement_shares_for(  # type: ignore[attr-defined]
-            settlement=settlement, firm=None, coordinator=True))
+        settlement.preview = settlement_release_preview(settlement_id=settlement.pk)  # type: ignore[attr-defined]
     return render(request, "pooling/console/held.html", {"settlements_held": held})
 
 

@@ -68,12 +68,27 @@ class AdNeedListFilter(selectors.AdNeedFilter):
                                | Q(category__icontains=text))
 
 
+LABELS = {
+    "q": "Search", "lane": "Lane (e.g. CNSZX-USLAX)", "origin": "Origin", "destination": "Destination",
+    "ready_from_after": "Ready from, on or after", "ready_from_before": "Ready from, on or before",
+    "deliver_by_after": "Deliver by, on or after", "deliver_by_before": "Deliver by, on or before",
+    "flight_from_after": "Flight starts on or after", "flight_from_before": "Flight starts on or before",
+    "flight_to_after": "Flight ends on or after", "flight_to_before": "Flight ends on or before",
+    "programme": "Programme id", "market": "Market (e.g. US)",
+}
+DATE_FILTERS = {name for name in LABELS if name.endswith(("_after", "_before"))}
+
+
 def _filtered(request: HttpRequest, filterset_class: type[django_filters.FilterSet],
               queryset: QuerySet) -> tuple[django_filters.FilterSet, QuerySet]:
     data = request.GET.copy()
     data.pop("page", None)
     filterset = filterset_class(data, queryset=queryset)
     filterset.form.fields.pop("firm", None)
+    for name, field in filterset.form.fields.items():
+        field.label = LABELS.get(name, field.label)
+        if name in DATE_FILTERS:
+            field.widget.input_type = "date"  # type: ignore[attr-defined]
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     if not data.get("sort"):
         rows = rows.order_by("-created_at", "-id")
