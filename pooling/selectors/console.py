@@ -158,6 +158,16 @@ class RateCardLane:
     rows: list[tuple[str, list[tuple[Any, bool]]]]
 
 
+def _shown(value: Any) -> Any:
+    """A rate card value as a person reads it: lists of objects one per line, yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "\n".join(", ".join(f"{k} {v}" for k, v in item.items()) if isinstance(item, dict)
+                         else str(item) for item in value)
+    return value
+
+
 def rate_card_lanes(*, partner: Partner) -> list[RateCardLane]:
     cards: dict[tuple[str, str, str], list[RateCard]] = defaultdict(list)
     for card in RateCard.objects.filter(partner=partner).order_by("origin", "destination", "mode",
@@ -167,7 +177,7 @@ def rate_card_lanes(*, partner: Partner) -> list[RateCardLane]:
     for (origin, destination, mode), versions in cards.items():
         rows = []
         for name, label in RATE_CARD_FIELDS:
-            values = [getattr(card, name) for card in versions]
+            values = [_shown(getattr(card, name)) for card in versions]
             rows.append((label, [(value, index > 0 and value != values[index - 1])
                                  for index, value in enumerate(values)]))
         lanes.append(RateCardLane(origin, destination, mode, versions, rows))
