@@ -72,11 +72,13 @@ def test_bad_programme_input_is_named_per_field_and_saves_nothing(coordinator):
     assert not ChannelProgramme.objects.exists()
 
 
-def test_a_programme_without_tiers_is_valid(coordinator):
+def test_a_programme_without_tiers_is_valid_and_the_page_says_it_cannot_pool_yet(coordinator):
     response = _web(coordinator).post("/console/programmes/new/", {**PROGRAMME, "tiers": ""})
 
     assert response.status_code == 302
     assert ChannelProgramme.objects.get().tiers == []
+    page = _web(coordinator).get("/console/programmes/").content.decode()
+    assert "Matching cannot pool this programme yet" in page
 
 
 def test_coordinator_stops_offering_a_programme(coordinator):
@@ -229,3 +231,27 @@ def test_unplaced_need_pages_name_the_firm(coordinator):
     client = _web(coordinator)
     assert need.firm.legal_name in client.get(f"/console/needs/ad-needs/{need.pk}/").content.decode()
     assert "PO-1" in client.get(f"/console/needs/demands/{demand.pk}/").content.decode()
+
+
+def test_run_stages_follow_the_run():
+    from pooling.web.matching import run_stages
+
+    running = MatchingRun(trigger="web", status="running", progress=50, stage="matching ads")
+    failed = MatchingRun(trigger="web", status="failed", progress=20, stage="failed")
+
+    assert run_stages(running) == [
+        ("queued", "done"), ("reading input", "done"), ("matching logistics", "done"),
+        ("matching ads", "under way"), ("saving pools", "to come"), ("done", "to come")]
+    assert ("matching logistics", "failed") in run_stages(failed)
+    assert run_stages(MatchingRun(trigger="web", status="queued"))[0] == ("queued", "under way")
+
+
+def test_matching_reads_discount_tiers_like_rebate_tiers():
+    from pooling.selectors.matching import programmes_active
+
+    ChannelProgrammeFactory(tiers=[{"min_spend": "10000", "discount_percent": "3"}])
+
+    programmes, _ = programmes_active()
+
+    assert [(t.min_spend, t.rebate_percent) for t in programmes[0].tiers] == [
+        (Decimal("10000"), Decimal("3"))]

@@ -48,8 +48,9 @@ class ProgrammeForm(forms.Form):
     tiers = forms.CharField(
         required=False, label="Spend tiers",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "50000, 2\n100000, 4"}),
-        help_text="One tier a line: minimum spend, rebate or discount in percent. A programme "
-                  "may have no tiers; its pools then save the difference in fees.")
+        help_text="One tier a line: minimum spend, rebate or discount in percent, e.g. 50000, 2. "
+                  "Matching pools a programme once it has a tier; a tier at the minimum with 0 "
+                  "is enough, and its pools save the difference in fees.")
     tier_kind = forms.ChoiceField(choices=[("rebate_percent", "Rebate"),
                                            ("discount_percent", "Discount")], label="Tiers give a")
     management_fee_percent = forms.CharField(label="Cooperative's management fee (%)", initial="0")
@@ -108,6 +109,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = list(selectors.programmes_catalogue())
     for programme in programmes:
         programme.preview = tier_preview(selectors.programme_in(programme))  # type: ignore[attr-defined]
+        programme.can_pool = selectors.programme_can_pool(programme)  # type: ignore[attr-defined]
     return render(request, "pooling/console/programmes.html", {"programmes": programmes})
 
 

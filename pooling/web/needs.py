@@ -154,6 +154,7 @@ class AdNeedForm(SharedValidatorForm):
         super().__init__(*args, **kwargs)
         self.firm = firm
         offered = programmes_offered()
+        self.nothing_offered = not offered
         self.fields["programme"].widget.choices = [("", "Choose a programme")] + [  # type: ignore[attr-defined]
             (str(p.pk), f"{p.name} ({p.currency} {p.minimum_spend:,.0f} minimum, "
                         f"{p.min_flight_days}-day minimum flight)")
