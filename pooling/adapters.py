@@ -62,13 +62,14 @@ def ad_need_in(need: AdNeed) -> AdNeedIn:
 # --------------------------------------------------------------- programmes
 
 
-def programme_tiers(programme: ChannelProgramme) -> tuple[TierTerms, ...]:
+def programme_tiers(programme: ChannelProgramme | Any) -> tuple[TierTerms, ...]:
     return tiers_from_json(programme.tiers)
 
 
-def programme_in(programme: ChannelProgramme) -> ProgrammeIn:
+def programme_in(programme: ChannelProgramme | Any) -> ProgrammeIn:
+    """A programme row, or a parsed programme input not saved yet (id 0), for the matcher."""
     return ProgrammeIn(
-        id=programme.pk, name=programme.name, currency=programme.currency,
+        id=getattr(programme, "pk", None) or 0, name=programme.name, currency=programme.currency,
         markets=frozenset(str(m).upper() for m in (programme.markets or [])),
         minimum_spend=programme.minimum_spend,
         tiers=tuple(t.to_domain() for t in programme_tiers(programme)),

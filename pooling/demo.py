@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Firm, Membership, Partner, PartnerAPIKey, User
 from pooling.demos import advisor as demo_advisor
+from pooling.demos import console as demo_console
 from pooling.demos import feed as demo_feed
 from pooling.demos import matching as demo_matching
 from pooling.demos import needs as demo_needs
@@ -113,7 +114,8 @@ def load_accounts(report: DemoReport) -> dict[str, object]:
 # Each area extends the demo in pooling/demos/<area>.py with `load(report, ctx)`,
 # in this order: what firms need, what partners publish, what matching proposes,
 # what happens to pools, what settlement posts.
-SECTIONS = (demo_needs, demo_feed, demo_matching, demo_pools, demo_settlement, demo_advisor)
+SECTIONS = (demo_needs, demo_feed, demo_matching, demo_pools, demo_settlement, demo_console,
+            demo_advisor)
 
 
 def load(report: DemoReport | None = None) -> DemoReport:

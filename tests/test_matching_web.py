@@ -131,8 +131,8 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     client = _web(coordinator)
     url = reverse("pooling:matching-run-detail", args=[run.pk])
 
-    # when the coordinator opens the run's page
-    with django_assert_max_num_queries(8):
+    # when the coordinator opens the run's page (one query more names the unplaced needs' firms)
+    with django_assert_max_num_queries(9):
         response = client.get(url)
 
     # then it links the proposed pool and says why the others were not placed
@@ -142,6 +142,8 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
         f'href="{reverse("pooling:pool-detail", args=[pool.pk])}"' in body)
     assert "no rate card for CNSZX\u2192GBFXT by sea" in body
     assert f"Ad need #{no_tiers.pk}" in body
+    assert f'href="/console/needs/ad-needs/{no_tiers.pk}/"' in body
+    assert no_tiers.firm.legal_name in body
     assert "has no spend tiers" in body
     assert "hx-trigger" not in body
 

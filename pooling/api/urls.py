@@ -1,9 +1,9 @@
 from django.urls import include, path
 
-from . import advisor, feed, needs, pools, settlement
+from . import advisor, console, feed, needs, pools, settlement
 
 app_name = "pooling_api"
 
 urlpatterns = [
-    path("", include(area.urlpatterns)) for area in (needs, feed, pools, settlement, advisor)
+    path("", include(area.urlpatterns)) for area in (needs, feed, pools, settlement, console, advisor)
 ]

@@ -15,9 +15,11 @@ from .feed import (
 from .ledger import Account, LedgerEntry, LedgerTransaction, Settlement, SettlementShare
 from .needs import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from .pools import MatchingRun, Notification, Pool, PoolEvent, PoolMember
+from .preferences import EmailPreference
 
 __all__ = [
-    "Account", "AdNeed", "FirmProfile", "Booking", "CapacityOffer", "ChannelProgramme", "FxRate", "Invoice",
+    "Account", "AdNeed", "Booking", "CapacityOffer", "ChannelProgramme", "EmailPreference",
+    "FirmProfile", "FxRate", "Invoice",
     "InvoiceLine", "LedgerEntry", "LedgerTransaction", "MatchingRun", "Notification",
     "PackageLine", "Pool", "PoolEvent", "PoolMember", "RateCard", "Settlement",
     "SettlementShare", "ShippingDemand", "SpendReport", "TrackingEvent", "WebhookAttempt",

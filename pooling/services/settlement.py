@@ -1025,7 +1025,47 @@ def settlement_release(*, settlement_id: int, actor: Any, reason: str) -> Settle
     return settlement
 
 
+@dataclass(frozen=True)
+class ReleaseShare:
+    firm: Firm
+    currency: str
+    amount: Decimal
+    standalone_cost: Decimal | None
+    billing_currency: str
+    billing_amount: Decimal
+
+    @property
+    def saving(self) -> Decimal | None:
+        return None if self.standalone_cost is None else self.standalone_cost - self.amount
+
+
+@dataclass(frozen=True)
+class ReleasePreview:
+    """What releasing a held settlement would post: the split member by member, or why not."""
+
+    shares: list[ReleaseShare]
+    still_held: str
+    explanation: list[str]
+
+
+def settlement_release_preview(*, settlement_id: int) -> ReleasePreview | None:
+    """The split `settlement_release` would post, planned the same way but written nowhere."""
+    pool_id = Settlement.objects.filter(pk=settlement_id, status=Settlement.Status.HELD) \
+        .values_list("pool_id", flat=True).first()
+    if pool_id is None:
+        return None
+    plan = _plan(_load_inputs([pool_id])[pool_id], FxRates(), override=True)
+    return ReleasePreview(
+        shares=[ReleaseShare(
+            firm=row.member.firm, currency=plan.currency, amount=_q(row.amount, plan.currency),
+            standalone_cost=None if row.standalone is None else _q(row.standalone, plan.currency),
+            billing_currency=row.billing_currency,
+            billing_amount=_q(row.billing_amount, row.billing_currency)) for row in plan.shares],
+        still_held=plan.hold_reason, explanation=list(plan.explanation))
+
+
 __all__ = [
-    "FxRates", "SettlementError", "settlement_release", "settlement_run", "settlements_due",
-    "settlements_settle", "settlements_sweep",
+    "FxRates", "ReleasePreview", "SettlementError", "settlement_release",
+    "settlement_release_preview", "settlement_run", "settlements_due", "settlements_settle",
+    "settlements_sweep",
 ]

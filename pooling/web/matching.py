@@ -12,10 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import coordinator_required
 from pooling.models import MatchingRun
+from pooling.selectors.console import unplaced_grouped
 from pooling.selectors.matching import matching_run_get, matching_run_pools, matching_runs_recent
 from pooling.services.matching import matching_run_start
 
 UNPLACED_SHOWN = 500
+NEED_URLS = {"logistics": "/console/needs/demands/{id}/", "ads": "/console/needs/ad-needs/{id}/"}
 
 
 def pool_url(pool_id: int) -> str:
@@ -52,9 +54,31 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "pools": pools,
         "unplaced": unplaced[:UNPLACED_SHOWN],
+        "unplaced_groups": unplaced_grouped(unplaced[:UNPLACED_SHOWN], url_for=NEED_URLS),
         "unplaced_hidden": max(0, len(unplaced) - UNPLACED_SHOWN),
         "refresh_when_done": True,
+        "stages": run_stages(run),
     })
+
+
+STAGES = (("queued", 0), ("reading input", 5), ("matching logistics", 20),
+          ("matching ads", 50), ("saving pools", 75), ("done", 100))
+
+
+def run_stages(run: MatchingRun) -> list[tuple[str, str]]:
+    """Each stage of a run with whether it is done, under way, failed or still to come."""
+    rows: list[tuple[str, str]] = []
+    current_found = False
+    for name, at in STAGES:
+        if run.status == MatchingRun.Status.SUCCEEDED or (run.progress > at and name != "done"):
+            state = "done"
+        elif not current_found and run.status != MatchingRun.Status.QUEUED or name == "queued":
+            current_found = True
+            state = "failed" if run.status == MatchingRun.Status.FAILED else "under way"
+        else:
+            state = "to come"
+        rows.append((name, state))
+    return rows
 
 
 @require_GET
@@ -64,7 +88,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     refresh = request.GET.get("refresh") == "1"
     response = render(request, "pooling/matching/_progress.html",
-                      {"run": run, "refresh_when_done": refresh})
+                      {"run": run, "refresh_when_done": refresh, "stages": run_stages(run)})
     if refresh and run.status in (MatchingRun.Status.SUCCEEDED, MatchingRun.Status.FAILED):
         response["HX-Refresh"] = "true"
     return response

@@ -24,6 +24,7 @@ from coop.errors import ApplicationError, Conflict
 from pooling import csv_import
 from pooling.models.choices import CargoClass, Incoterm, Mode
 from pooling.selectors import needs as selectors
+from pooling.selectors.console import programme_can_pool
 from pooling.services import needs as services
 
 # --- forms -------------------------------------------------------------------
@@ -128,13 +129,19 @@ def lines_from_text(text: str) -> list[dict[str, str]] | str:
     return lines
 
 
+def programmes_offered() -> list[Any]:
+    """Active programmes that can form a pool: matching reads at least one tier from them."""
+    return [p for p in selectors.programmes_list(active_only=True) if programme_can_pool(p)]
+
+
 class AdNeedForm(SharedValidatorForm):
     programme = forms.CharField(required=False, widget=forms.Select())
     market = forms.CharField(required=False, label="Market",
-                             widget=_select(country_choices(), "Choose a market"))
+                             help_text="Only the markets the programmes serve are offered.",
+                             widget=forms.Select())
     budget = forms.CharField(required=False, widget=_number("0.01"))
-    currency = forms.CharField(required=False, max_length=3,
-                               widget=forms.TextInput(attrs={"placeholder": "USD"}))
+    currency = forms.CharField(required=False, max_length=3, widget=forms.Select(),
+                               help_text="The programme buys in its own currency.")
     flight_from = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     flight_to = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     category = forms.CharField(required=False, label="Product category",
@@ -145,10 +152,19 @@ class AdNeedForm(SharedValidatorForm):
     def __init__(self, *args: Any, firm: Firm, need: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.firm = firm
+        offered = programmes_offered()
+        self.nothing_offered = not offered
         self.fields["programme"].widget.choices = [("", "Choose a programme")] + [  # type: ignore[attr-defined]
             (str(p.pk), f"{p.name} ({p.currency} {p.minimum_spend:,.0f} minimum, "
                         f"{p.min_flight_days}-day minimum flight)")
-            for p in selectors.programmes_list(active_only=True)
+            for p in offered
+        ]
+        names = dict(country_choices())
+        self.fields["market"].widget.choices = [("", "Choose a market")] + [  # type: ignore[attr-defined]
+            (p.name, [(m, f"{names.get(m, m)} ({m})") for m in p.markets]) for p in offered
+        ]
+        self.fields["currency"].widget.choices = [("", "The programme's currency")] + [  # type: ignore[attr-defined]
+            (c, c) for c in sorted({p.currency for p in offered})
         ]
         self.fields["excluded_firms"].choices = [  # type: ignore[attr-defined]
             (str(f.pk), f.legal_name) for f in firms_excludable(firm=firm, need=need)
@@ -156,6 +172,10 @@ class AdNeedForm(SharedValidatorForm):
 
     def raw(self) -> dict[str, Any]:
         raw = super().raw()
+        if not raw.get("currency"):  # the programme's currency, when the form leaves it blank
+            programme = next((p for p in programmes_offered() if str(p.pk) == str(raw.get("programme"))),
+                             None)
+            raw["currency"] = programme.currency if programme is not None else ""
         raw["excluded_firms"] = self.data.getlist(self.add_prefix("excluded_firms"))  # type: ignore[attr-defined]
         return raw
 

@@ -121,6 +121,8 @@ def settlement_release_view(request: HttpRequest, settlement_id: int) -> HttpRes
         messages.error(request, exc.message)
     else:
         messages.success(request, "The settlement was released and posted.")
+    if request.POST.get("back") == "held":
+        return redirect("pooling:console-held")
     return redirect(reverse("pooling:console") + "#settlement")
 
 

@@ -1,11 +1,22 @@
 from django.urls import include, path
 
-from . import advisor, matching, needs, partner, pools, settlement, views
+from . import (
+    advisor,
+    console_pages,
+    firm_lists,
+    matching,
+    needs,
+    partner,
+    pools,
+    settlement,
+    views,
+)
 
 app_name = "pooling"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("console/", views.console, name="console"),
-    *[path("", include(area.urlpatterns)) for area in (needs, matching, pools, settlement, partner, advisor)],
+    *[path("", include(area.urlpatterns))
+      for area in (needs, matching, pools, settlement, partner, firm_lists, console_pages, advisor)],
 ]
