@@ -5,6 +5,7 @@ from .feed import (
     Invoice,
     InvoiceLine,
     RateCard,
+    ShipmentReferenceLink,
     SpendReport,
     TrackingEvent,
     WebhookAttempt,
@@ -19,6 +20,6 @@ __all__ = [
     "Account", "AdNeed", "Booking", "CapacityOffer", "ChannelProgramme", "FxRate", "Invoice",
     "InvoiceLine", "LedgerEntry", "LedgerTransaction", "MatchingRun", "Notification",
     "PackageLine", "Pool", "PoolEvent", "PoolMember", "RateCard", "Settlement",
-    "SettlementShare", "ShippingDemand", "SpendReport", "TrackingEvent", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint",
+    "SettlementShare", "ShipmentReferenceLink", "ShippingDemand", "SpendReport", "TrackingEvent",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
