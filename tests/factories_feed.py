@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from accounts.models import Partner
 from pooling.models import Pool
 from tests import dcsa_builder
 from tests.factories import MembershipFactory, PoolFactory, PoolMemberFactory, SeaRateCardFactory
-
-FIXTURES = Path(__file__).parent / "fixtures" / "dcsa"
-
-
-def fixture_event(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
-
 
 def transport_event(*, event_id: str | None = None, code: str = "DEPA", classifier: str = "ACT",
                     location: str = "CNSZX", booking: str = "BKG-1",

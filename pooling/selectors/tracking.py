@@ -70,7 +70,7 @@ def members_late(*, pool: Pool, eta: TrackingEvent | None) -> list[LateMember]:
     members = (PoolMember.objects.filter(pool=pool, status__in=PoolMember.ACTIVE,
                                          demand__deliver_by__lt=eta_date)
                .select_related("firm", "demand").order_by("demand__deliver_by", "pk"))
-    return [LateMember(m.firm_id, m.firm.name, m.demand.deliver_by) for m in members
+    return [LateMember(m.firm_id, m.firm.legal_name, m.demand.deliver_by) for m in members
             if m.demand is not None]
 
 
