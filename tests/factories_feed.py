@@ -10,6 +10,7 @@ from pooling.models import Pool
 from tests import dcsa_builder
 from tests.factories import MembershipFactory, PoolFactory, PoolMemberFactory, SeaRateCardFactory
 
+
 def transport_event(*, event_id: str | None = None, code: str = "DEPA", classifier: str = "ACT",
                     location: str = "CNSZX", booking: str = "BKG-1",
                     when: str = "2025-03-01T09:40:00+08:00") -> dict[str, Any]:

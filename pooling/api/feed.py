@@ -25,6 +25,7 @@ from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, paginated, saved, validated
+from pooling.feed import dcsa
 from pooling.models import (
     Booking,
     CapacityOffer,
@@ -40,7 +41,6 @@ from pooling.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from pooling.feed import dcsa
 from pooling.models.choices import CargoClass, Mode
 from pooling.selectors import feed as selectors
 from pooling.services import (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from pooling.feed.dcsa import TYPE_CODE_FIELDS
 from pooling.feed.words import event_words
 from pooling.models import Pool, PoolMember, TrackingEvent
 
@@ -74,13 +75,25 @@ def members_late(*, pool: Pool, eta: TrackingEvent | None) -> list[LateMember]:
             if m.demand is not None]
 
 
+def _as_published(event: TrackingEvent) -> dict:
+    """The stored payload; for rows stored without one, the same shape from the columns."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    if payload.get("eventClassification"):
+        return payload
+    code_field = TYPE_CODE_FIELDS.get(event.event_type, "")
+    return {**payload,
+            "eventClassification": {"eventTypeCode": event.event_type, code_field: event.event_code},
+            "eventLocation": {"UNLocationCode": event.location} if event.location else {}}
+
+
 def tracking_timeline(*, pool: Pool) -> Timeline:
     """Every event attached to the pool, newest first, in words; retracted ones left out."""
     events = list(TrackingEvent.objects.filter(pool=pool).order_by("-event_datetime", "-pk"))
     live = [e for e in events if not e.is_retracted and not e.retracted_event_id]
     undated = [e for e in live if e.event_datetime is None]
     dated = [e for e in live if e.event_datetime is not None]
-    rows = [TimelineRow(e, event_words(e.payload), e.get_classifier_display() if e.classifier else "")
+    rows = [TimelineRow(e, event_words(_as_published(e)),
+                        e.get_classifier_display() if e.classifier else "")
             for e in dated + undated]
     eta = pool_eta(pool=pool, events=live)
     return Timeline(rows=rows, retracted=sum(1 for e in events if e.is_retracted), eta=eta,
