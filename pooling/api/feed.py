@@ -657,7 +657,7 @@ class EndpointOutput(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         ref_name = "FeedWebhookEndpoint"
-        fields = ["id", "url", "event_types", "is_active", "disabled_reason",
+        fields = ["id", "url", "event_types", "dcsa_signature", "is_active", "disabled_reason",
                   "consecutive_failures", "created_at"]
 
 
@@ -691,6 +691,10 @@ class WebhookListCreateApi(APIView):
         event_types = serializers.ListField(
             child=serializers.ChoiceField(choices=webhooks.EVENT_TYPES), required=False,
             default=list, help_text="Empty: every event type.")
+        dcsa_signature = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Also send DCSA's `Notification-Signature: sha256=<hex>` (HMAC-SHA256 of "
+                      "the raw body with the same secret).")
 
     @extend_schema(responses=EndpointOutput(many=True))
     def get(self, request: Request) -> Response:
