@@ -103,8 +103,9 @@ def test_a_demand_travels_from_the_form_to_a_tracked_departure(page, firm_user, 
         "reference": "BAL-BKG-7781", "etd": (timezone.now() + dt.timedelta(days=1)).isoformat(),
         "eta": (timezone.now() + dt.timedelta(days=19)).isoformat()}, format="json")
     assert booked.status_code in (200, 201), booked.content
-    departed = feed.post("/api/v1/partner/events/", {"events": [transport_event(
-        code="DEPA", booking="BAL-BKG-7781", when=timezone.now().replace(microsecond=0).isoformat())]}, format="json")
+    departure = transport_event(code="DEPA", booking="BAL-BKG-7781",
+                                when=timezone.now().replace(microsecond=0).isoformat())
+    departed = feed.post("/api/v1/partner/events/", {"events": [departure]}, format="json")
     assert departed.status_code in (200, 201), departed.content
 
     # then the firm sees the booking and the departure on the pool page
