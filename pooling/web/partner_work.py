@@ -376,3 +376,11 @@ urlpatterns = [
          name="partner-rate-card-template"),
     path("partner/capacity/", partner_capacity, name="partner-capacity"),
 ]
+
+
+def dashboard_context(request: HttpRequest) -> dict[str, Any]:
+    return {}
+
+
+def console_context(request: HttpRequest) -> dict[str, Any]:
+    return {}
