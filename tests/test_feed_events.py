@@ -496,3 +496,20 @@ def test_an_idempotency_key_replays_the_first_answer(partner_api) -> None:
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert TrackingEvent.objects.count() == 3
+
+
+def test_words_say_planned_and_estimated_moves_as_nouns_and_name_documents_and_sensors() -> None:
+    from pooling.feed.words import event_words
+
+    eta = build.event("TRANSPORT", event_id="w1", code="ARRI", classifier="EST", location="USLAX")
+    eta["eventLocation"] = {"UNLocationCode": "USLAX", "locationName": "Los Angeles"}
+    door = build.event("IOT", event_id="w2", equipment="MSKU1234565")
+    door["iotDetails"] = {"iotEventCode": "DRO"}
+    door.pop("eventLocation")
+    issued = build.event("SHIPMENT", event_id="w3", code="ISSU", booking=None)
+
+    assert event_words(eta).startswith("Arrival at Los Angeles (USLAX)")
+    assert event_words(door) == "Container MSKU1234565: door opened"
+    assert event_words(issued) == "Transport Document TRD-w3: issued"
+    assert event_words({"eventID": "x", "isRetracted": True}) == "Retracted event"
+    assert event_words({"eventClassification": {"eventTypeCode": ["TRANSPORT"]}}) == "Event"

@@ -11,6 +11,7 @@ from typing import Any
 from .dcsa import label
 
 TRANSPORT_VERBS = {"ARRI": "Arrived", "DEPA": "Departed"}
+PLANNED_NOUNS = {"ARRI": ("Arrival", "at"), "DEPA": ("Departure", "from")}  # planned or estimated
 EQUIPMENT_VERBS = {
     "AVDO": "available for drop-off", "AVPU": "available for pick-up", "CROS": "crossed a border",
     "CUSI": "selected by customs for inspection", "CUSR": "released by customs",
@@ -65,8 +66,13 @@ def event_words(event: dict[str, Any]) -> str:
     container = f"Container {equipment}" if equipment else "Container"
     if kind == "TRANSPORT":
         code = _text(classification.get("transportEventTypeCode"))
-        verb = TRANSPORT_VERBS.get(code, label("EventClassification", "transportEventTypeCode", code))
-        words = f"{verb or 'Transport event'}{' ' + place if place else ''}"
+        if classification.get("eventClassifierCode") in ("PLN", "EST") and code in PLANNED_NOUNS:
+            noun, preposition = PLANNED_NOUNS[code]
+            words = f"{noun}{f' {preposition} {place}' if place else ''}"
+        else:
+            verb = TRANSPORT_VERBS.get(code, label("EventClassification", "transportEventTypeCode",
+                                                   code))
+            words = f"{verb or 'Transport event'}{' ' + place if place else ''}"
         call = _get(event, "transportDetails", "transportCall") or {}
         vessel = _text(_get(call, "vesselTransport", "vesselName"))
         voyage = _text(_get(call, "exportVoyageNumberOrReference", "carrierVoyageNumber")) or _text(
