@@ -358,5 +358,7 @@ def parse_event(item: Any, *, path: str = "$.events[0]") -> TrackingEventIn:
 
 def is_beta_shape(body: Any) -> bool:
     """A Beta-1 event (`{metadata, payload}`), alone or in a bare array."""
+    if isinstance(body, dict) and "events" in body:
+        return False
     items = body if isinstance(body, list) else [body]
     return any(isinstance(i, dict) and ("metadata" in i or "payload" in i) for i in items[:5])
