@@ -216,3 +216,19 @@ def test_the_coordinator_sees_the_pages_for_any_partner():
 
     assert response.status_code == 200
     assert f'id="pool-{pool.pk}"' in response.content.decode()
+
+
+def test_the_pools_page_runs_the_same_queries_for_two_pools_or_twelve(django_assert_max_num_queries):
+    partner = PartnerFactory()
+    client = _client(_partner_user(partner))
+    for _ in range(2):
+        _pool(partner, state=Pool.State.DELIVERED)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("pooling:partner-pools"), {"partner": partner.pk})
+    for _ in range(10):
+        _pool(partner, state=Pool.State.INVOICED)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("pooling:partner-pools"), {"partner": partner.pk})
+
+    assert response.content.decode().count('id="pool-') == 12
