@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from accounts.models import Partner
 from pooling.models import Pool
+from tests import dcsa_builder
 from tests.factories import MembershipFactory, PoolFactory, PoolMemberFactory, SeaRateCardFactory
-
-FIXTURES = Path(__file__).parent / "fixtures" / "dcsa"
-
-
-def fixture_event(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 def transport_event(*, event_id: str | None = None, code: str = "DEPA", classifier: str = "ACT",
                     location: str = "CNSZX", booking: str = "BKG-1",
                     when: str = "2025-03-01T09:40:00+08:00") -> dict[str, Any]:
-    event = copy.deepcopy(fixture_event("transport_departure"))
-    event["metadata"]["eventID"] = event_id or str(uuid.uuid4())
-    payload = event["payload"]
-    payload["transportEventTypeCode"] = code
-    payload["eventClassifierCode"] = classifier
-    payload["eventDateTime"] = when
-    payload["transportCall"]["location"]["UNLocationCode"] = location
-    payload["relatedDocumentReferences"] = [{"type": "BKG", "value": booking}]
-    return event
+    """A DCSA 3.0.0 transport event, built from the published schema."""
+    return dcsa_builder.event("TRANSPORT", event_id=event_id or str(uuid.uuid4()), code=code,
+                              classifier=classifier, location=location, booking=booking, when=when)
+
+
+def events_body(*events: dict[str, Any]) -> dict[str, Any]:
+    return {"events": list(events)}
 
 
 def booked_pool(partner: Partner, *, reference: str = "BKG-1", members: int = 2,

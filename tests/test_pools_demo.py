@@ -36,7 +36,9 @@ def test_the_demo_moves_pools_along_and_a_second_load_changes_nothing():
     assert states[logistics[1].pk] == Pool.State.OPEN
     assert states[logistics[2].pk] == Pool.State.APPROVED
     assert states[ads.pk] == Pool.State.APPROVED
-    assert TrackingEvent.objects.filter(pool=logistics[0]).count() == 2
+    assert TrackingEvent.objects.filter(pool=logistics[0]).count() == 10
+    assert set(TrackingEvent.objects.filter(pool=logistics[0]).values_list(
+        "event_type", flat=True)) == {"SHIPMENT", "TRANSPORT", "EQUIPMENT", "REEFER", "IOT"}
 
     # when the demo loads again, nothing changes
     before = _state()

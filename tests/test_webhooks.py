@@ -218,3 +218,36 @@ def test_the_booking_request_carries_the_lane_and_each_members_load(partner) -> 
         pool.pk, "CNSZX", "USLAX")
     assert [m["gross_kg"] for m in payload["members"]] == ["2000.000", "2000.000"]
     assert json.loads(json.dumps(payload)) == payload
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_that_asks_for_it_also_gets_dcsas_notification_signature(partner) -> None:
+    import hashlib
+    import hmac
+
+    receiver = start_receiver()
+    try:
+        dcsa = webhooks.webhook_endpoint_create(partner=partner, url=receiver.url,
+                                                dcsa_signature=True)
+        webhooks.webhook_emit(partner=partner, event_type="pool.cancelled", payload={"pool": 9})
+
+        got, = receiver.received
+        key = base64.b64decode(dcsa.secret.removeprefix("whsec_"))
+        expected = "sha256=" + hmac.new(key, got.body, hashlib.sha256).hexdigest()
+        assert got.headers["Notification-Signature"] == expected
+        assert webhooks.verify_signature(dcsa.secret, got.headers, got.body)
+    finally:
+        receiver.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_by_default_gets_no_dcsa_signature(partner) -> None:
+    receiver = start_receiver()
+    try:
+        webhooks.webhook_endpoint_create(partner=partner, url=receiver.url)
+        webhooks.webhook_emit(partner=partner, event_type="pool.cancelled", payload={"pool": 9})
+
+        got, = receiver.received
+        assert "Notification-Signature" not in got.headers
+    finally:
+        receiver.close()

@@ -25,6 +25,7 @@ from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, saved, validated
 from coop.errors import ApplicationError, NotFound
+from pooling.feed import dcsa
 from pooling.models import (
     Booking,
     CapacityOffer,
@@ -484,22 +485,46 @@ class StoredEventOutput(serializers.ModelSerializer):
     class Meta:
         model = TrackingEvent
         ref_name = "FeedStoredEvent"
-        fields = ["id", "pool", "received_at", "event"]
+        fields = ["id", "pool", "received_at", "is_retracted", "event"]
 
 
+FEEDBACK_ELEMENT = inline_serializer("DcsaFeedbackElement", {
+    "severity": serializers.ChoiceField(choices=["ERROR", "WARN", "INFO"]),
+    "message": serializers.CharField(), "propertyPath": serializers.CharField(),
+})
 EVENT_RESULT = inline_serializer("FeedEventResult", {
     "index": serializers.IntegerField(), "eventID": serializers.CharField(),
-    "status": serializers.ChoiceField(choices=["stored", "duplicate", "rejected"]),
-    "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                    required=False),
+    "status": serializers.ChoiceField(choices=list(feed_events.STATUSES)),
     "pool": serializers.IntegerField(required=False),
-})
+}, many=True)
+DCSA_HEADERS = {"API-Version": dcsa.API_VERSION}
+
+
+def _dcsa_error(message: str, *, path: str = "$", code: str = "dcsa_invalid") -> ApplicationError:
+    return ApplicationError(message, fields={path: [message]}, code=code)
 
 
 class EventsApi(APIView):
-    """POST one DCSA Track & Trace v3 event or a batch (a JSON array, up to 1,000); GET yours."""
+    """DCSA Track & Trace 3.0.0 Event Consumer: `POST {"events": [Event, ...]}` (up to 1,000);
+    GET lists the events you sent, as stored."""
 
     permission_classes = [IsPartner]
+
+    def finalize_response(self, request: Request, response: Response, *args: Any,
+                          **kwargs: Any) -> Response:
+        """Every answer carries `API-Version`; errors also carry the spec's feedbackElements."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["API-Version"] = dcsa.API_VERSION
+        data = getattr(response, "data", None)
+        if response.status_code >= 400 and isinstance(data, dict) and "feedbackElements" not in data:
+            error = data.get("error") or {}
+            fields = error.get("fields") or {}
+            data["feedbackElements"] = [
+                {"severity": "ERROR", "message": str(message)[:5000], "propertyPath": str(path)[:1000]}
+                for path, messages in fields.items() for message in messages
+            ] or [{"severity": "ERROR", "message": str(error.get("message", "Request refused."))[:5000],
+                   "propertyPath": "$"}]
+        return response
 
     @extend_schema(responses=StoredEventOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -507,32 +532,41 @@ class EventsApi(APIView):
             partner=_partner(request)), StoredEventOutput)
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        responses={200: inline_serializer("FeedEventBatchResult", {
-            "stored": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
-            "rejected": serializers.IntegerField(), "results": EVENT_RESULT})},
-        description="Each event is stored once per eventID however often it is sent; every "
-                    "item reports whether it was stored, a duplicate, or rejected and why.",
+        request=inline_serializer("DcsaPostEventsRequest", {
+            "events": serializers.ListField(child=serializers.JSONField())}),
+        responses={200: inline_serializer("DcsaPostEventsResponse", {
+            "feedbackElements": FEEDBACK_ELEMENT, "summary": serializers.DictField(
+                child=serializers.IntegerField()), "results": EVENT_RESULT})},
+        description="DCSA T&T 3.0.0 `POST /events`. Each event is checked on its own against the "
+                    "published schema: one bad event never fails the batch. `feedbackElements` "
+                    "says, by `propertyPath` ($.events[i]...), what was refused (ERROR), ignored or "
+                    "stored without a pool (WARN), or already known (INFO). The answer carries "
+                    "`API-Version: 3.0.0`. The Beta-1 `{metadata, payload}` shape is refused.",
     )
     @idempotent
     def post(self, request: Request) -> Response:
+        version = request.headers.get("API-Version", dcsa.API_VERSION).strip()
+        if not version.startswith("3.") or "beta" in version.lower():
+            raise ApplicationError(
+                f"This endpoint speaks DCSA Track & Trace {dcsa.API_VERSION}; send API-Version: "
+                f"{dcsa.API_VERSION} and a body of {{\"events\": [Event, ...]}}.",
+                fields={"API-Version": [f"Use {dcsa.API_VERSION}."]}, code="dcsa_version_unsupported")
         data = request.data
-        single = isinstance(data, dict)
-        events = [data] if single else data
-        if not isinstance(events, list):
-            raise ApplicationError("Send one DCSA event object or a JSON array of events.",
-                                   fields={"events": ["Expected an object or an array."]})
-        results = feed_events.tracking_events_post(partner=_partner(request), events=events)
-        counts = {"stored": 0, "duplicate": 0, "rejected": 0}
-        for result in results:
-            counts[result.status] += 1
-        if single and results[0].status == feed_events.REJECTED:
-            message = next(iter(results[0].errors.values()))[0]
-            raise ApplicationError(f"Event rejected: {message}", fields=results[0].errors)
-        body = {"stored": counts["stored"], "duplicates": counts["duplicate"],
-                "rejected": counts["rejected"], "results": [r.as_dict() for r in results]}
-        code = status.HTTP_201_CREATED if single and counts["stored"] else status.HTTP_200_OK
-        return Response(body, status=code)
+        if dcsa.is_beta_shape(data):
+            raise ApplicationError(
+                "The Track & Trace 3.0.0-Beta-1 shape ({metadata, payload}) is retired: send DCSA "
+                f"Track & Trace {dcsa.API_VERSION} events as {{\"events\": [Event, ...]}} with flat "
+                "events (eventID, eventDateTime, eventClassification, ...).",
+                fields={"$": [f"Send DCSA Track & Trace {dcsa.API_VERSION}: {{\"events\": [...]}}."]},
+                code="dcsa_version_unsupported")
+        if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+            raise _dcsa_error('Send {"events": [Event, ...]} as DCSA Track & Trace 3.0.0 publishes it.',
+                              path="$.events")
+        result = feed_events.tracking_events_receive(partner=_partner(request), events=data["events"])
+        body = {"feedbackElements": result.feedback_elements(), "summary": result.counts,
+                "results": [o.as_dict() for o in result.outcomes]}
+        code = status.HTTP_400_BAD_REQUEST if result.all_refused else status.HTTP_200_OK
+        return Response(body, status=code, headers=DCSA_HEADERS)
 
 
 class PoolEventsApi(ObjectApi):
@@ -544,7 +578,7 @@ class PoolEventsApi(ObjectApi):
     def get(self, request: Request, pool_id: int) -> Response:
         pool = pool_selectors.pool_for_firm(firm=request.firm, pool_id=pool_id)  # type: ignore[attr-defined]
         return Response(list(selectors.tracking_events_for_pool(pool=pool)
-                             .values_list("payload", flat=True)))
+                             .filter(is_retracted=False).values_list("payload", flat=True)))
 
 
 # --- invoices ---------------------------------------------------------------------------
@@ -624,7 +658,7 @@ class EndpointOutput(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
         ref_name = "FeedWebhookEndpoint"
-        fields = ["id", "url", "event_types", "is_active", "disabled_reason",
+        fields = ["id", "url", "event_types", "dcsa_signature", "is_active", "disabled_reason",
                   "consecutive_failures", "created_at"]
 
 
@@ -658,6 +692,10 @@ class WebhookListCreateApi(APIView):
         event_types = serializers.ListField(
             child=serializers.ChoiceField(choices=webhooks.EVENT_TYPES), required=False,
             default=list, help_text="Empty: every event type.")
+        dcsa_signature = serializers.BooleanField(
+            required=False, default=False,
+            help_text="Also send DCSA's `Notification-Signature: sha256=<hex>` (HMAC-SHA256 of "
+                      "the raw body with the same secret).")
 
     @extend_schema(responses=EndpointOutput(many=True))
     def get(self, request: Request) -> Response:

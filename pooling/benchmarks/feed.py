@@ -45,20 +45,22 @@ def add_arguments(parser: Any) -> None:
 
 
 def _event(n: int, run: str) -> dict[str, Any]:
+    """A DCSA Track & Trace 3.0.0 estimated arrival, as a carrier publishes it."""
     return {
-        "metadata": {
-            "eventID": f"bench-{run}-{n:07d}", "eventCreatedDateTime": "2025-03-01T10:05:00+08:00",
-            "eventType": "TRANSPORT", "publisherRole": "SVP",
-            "publisher": {"partyName": "Benchmark", "carrierCode": "BNCH",
-                          "carrierCodeListProvider": "NMFTA"},
-        },
-        "payload": {
-            "eventType": "TRANSPORT", "eventClassifierCode": "EST",
-            "eventDateTime": "2025-03-19T05:30:00-07:00", "transportEventTypeCode": "ARRI",
-            "transportCall": {"transportCallReference": f"TC-{n % 97}", "modeOfTransport": "VESSEL",
-                              "location": {"locationType": "UNLO", "UNLocationCode": "USLAX"}},
-            "relatedDocumentReferences": [{"type": "BKG", "value": f"BENCH-{n % 50}"}],
-        },
+        "eventID": f"bench-{run}-{n:07d}",
+        "eventDateTime": "2025-03-19T05:30:00-07:00",
+        "eventUpdatedDateTime": "2025-03-01T10:05:00+08:00",
+        "eventClassification": {"eventTypeCode": "TRANSPORT", "eventClassifierCode": "EST",
+                                "transportEventTypeCode": "ARRI"},
+        "eventRouting": {"originatingParty": {"partyCode": "BNCH", "codeListProvider": "SMDG",
+                                              "codeListName": "LCL"}},
+        "eventLocation": {"UNLocationCode": "USLAX", "locationName": "Los Angeles",
+                          "facilityTypeCode": "POTE"},
+        "transportDetails": {"transportCall": {
+            "transportCallReference": f"TC-{n % 97}", "modeOfTransport": "VESSEL",
+            "vesselTransport": {"vesselName": "Benchmark Star", "vesselIMONumber": "9321483"},
+            "exportVoyageNumberOrReference": {"carrierVoyageNumber": "2103S"}}},
+        "shipmentDetails": {"documentReference": {"typeCode": "BKG", "reference": f"BENCH-{n % 50}"}},
     }
 
 
@@ -97,7 +99,7 @@ def _post_batches(base: str, headers: dict[str, str], bodies: list[bytes],
         session = _session(headers)
         response = session.post(f"{base}/api/v1/partner/events/", data=body, timeout=120)
         response.raise_for_status()
-        return int(response.json()["stored"])
+        return int(response.json()["summary"]["stored"])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -204,9 +206,10 @@ def run(options: dict[str, Any], out: Any) -> dict[str, Any]:
     server = None
     try:
         key = partner_key_create(partner=api_partner, name="benchmark").key
-        headers = {"Authorization": f"Api-Key {key}"}
+        headers = {"Authorization": f"Api-Key {key}", "API-Version": "3.0.0"}
         events = [_event(n, run_id) for n in range(total)]
-        bodies = [json.dumps(events[i:i + batch]).encode() for i in range(0, total, batch)]
+        bodies = [json.dumps({"events": events[i:i + batch]}).encode()
+                  for i in range(0, total, batch)]
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = _start_server(port, options["workers"])
@@ -216,7 +219,7 @@ def run(options: dict[str, Any], out: Any) -> dict[str, Any]:
         api_seconds, stored = _post_batches(base, headers, bodies, options["clients"])
         if stored != total:
             raise RuntimeError(f"The API stored {stored} of {total} events.")
-        parsed = [parse_event(event) for event in events]
+        parsed = [parse_event(event, path=f"$.events[{n}]") for n, event in enumerate(events)]
         direct_rows = _rows(direct_partner, [(event, None) for event in parsed])
         copy_rows = _rows(copy_partner, [(event, None) for event in parsed])
         direct_seconds = _direct(direct_rows, batch)

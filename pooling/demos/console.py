@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from pooling.demos.pools import _event
+from pooling.demos.feed import dcsa_journey
 from pooling.demos.settlement import _invoice_lines
 from pooling.models import Invoice, Pool, PoolMember, RateCard, Settlement
 from pooling.services import pools as services
@@ -43,12 +43,6 @@ def _second_version(report: Any) -> None:
     report.created.append(f"rate card {new} (8% dearer from {new.valid_from})")
 
 
-def _with_reference(event: dict[str, Any]) -> dict[str, Any]:
-    event["metadata"]["eventID"] += "-held"
-    event["payload"]["relatedDocumentReferences"] = [{"type": "BKG", "value": HELD_REFERENCE}]
-    return event
-
-
 def _held_settlement(report: Any, coordinator: Any) -> None:
     if Settlement.objects.filter(status=Settlement.Status.HELD).exists() or \
             Pool.objects.filter(booking_reference=HELD_REFERENCE).exists():
@@ -62,10 +56,9 @@ def _held_settlement(report: Any, coordinator: Any) -> None:
     now = timezone.now()
     booking_confirm(partner=pool.partner, pool_id=pool.pk, reference=HELD_REFERENCE,
                     etd=now - dt.timedelta(days=4), eta=now - dt.timedelta(days=1))
-    tracking_events_post(partner=pool.partner, events=[
-        _with_reference(_event(pool, "DEPA", pool.origin, now - dt.timedelta(days=4))),
-        _with_reference(_event(pool, "ARRI", pool.destination, now - dt.timedelta(days=1))),
-    ])
+    tracking_events_post(partner=pool.partner, events=dcsa_journey(
+        pool=pool, reference=HELD_REFERENCE, departed=now - dt.timedelta(days=4),
+        arrived=now - dt.timedelta(days=1)))
     pool.refresh_from_db()
     if Invoice.objects.filter(pool=pool).exists() or pool.state != Pool.State.DELIVERED:
         return

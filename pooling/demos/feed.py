@@ -95,3 +95,62 @@ def load(report: Any, ctx: dict[str, Any]) -> None:
         if linked:
             report.created.append(f"{linked} programmes bought through {advertising.name}")
     ctx["rate_cards"] = cards
+
+
+def dcsa_journey(*, pool: Any, reference: str, departed: dt.datetime,
+                 arrived: dt.datetime) -> list[dict[str, Any]]:
+    """The demo partner's DCSA Track & Trace 3.0.0 events for one booked pool: the booking
+    confirmed, the container gated in and loaded, the vessel's estimated and actual departure
+    and arrival, a reefer reading and a door sensor on the way, discharge and gate-out."""
+    container = "MSKU7045121"
+    origin, destination = pool.origin, pool.destination or "USLAX"
+    names = {"CNSZX": "Shenzhen (Yantian)", "USLAX": "Los Angeles", "CNNGB": "Ningbo",
+             "DEHAM": "Hamburg", "DEFRA": "Frankfurt"}
+    vessel = {"transportCall": {"modeOfTransport": "VESSEL",
+                                "vesselTransport": {"vesselName": "Blue Anchor Horizon",
+                                                    "vesselIMONumber": "9321483"},
+                                "exportVoyageNumberOrReference": {"carrierVoyageNumber": "0142E"}}}
+    shipment = {"documentReference": {"typeCode": "BKG", "reference": reference},
+                "additionalDocumentReferences": [{"typeCode": "TRD", "reference": f"BL-{reference}"}]}
+    transit = arrived - departed
+
+    def event(key: str, kind: str, code: str, classifier: str, when: dt.datetime, where: str,
+              **details: Any) -> dict[str, Any]:
+        field = {"SHIPMENT": "shipmentEventTypeCode", "TRANSPORT": "transportEventTypeCode",
+                 "EQUIPMENT": "equipmentEventTypeCode", "IOT": "iotEventTypeCode",
+                 "REEFER": "reeferEventTypeCode"}[kind]
+        out: dict[str, Any] = {
+            "eventID": f"demo-{pool.pk}-{key}",
+            "eventDateTime": when.replace(microsecond=0).isoformat(),  # RFC 3339, 30 chars max
+            "eventUpdatedDateTime": min(when, timezone.now()).replace(microsecond=0).isoformat(),
+            "eventClassification": {"eventTypeCode": kind, "eventClassifierCode": classifier,
+                                    field: code},
+            "eventLocation": {"UNLocationCode": where, "locationName": names.get(where, where)},
+            "eventRouting": {"originatingParty": {"partyCode": "BAL", "codeListProvider": "ZZZ"}},
+            "shipmentDetails": shipment,
+        }
+        out.update(details)
+        return out
+
+    box = {"equipmentReference": container, "ISOEquipmentCode": "45R1"}
+    return [
+        event("conf", "SHIPMENT", "CONF", "ACT", departed - dt.timedelta(days=6), origin),
+        event("gtin", "EQUIPMENT", "GTIN", "ACT", departed - dt.timedelta(days=2), origin,
+              equipmentDetails={**box, "emptyIndicatorCode": "LADEN"}),
+        event("depa-pln", "TRANSPORT", "DEPA", "PLN", departed - dt.timedelta(hours=12), origin,
+              transportDetails=vessel),
+        event("load", "EQUIPMENT", "LOAD", "ACT", departed - dt.timedelta(hours=6), origin,
+              equipmentDetails={**box, "emptyIndicatorCode": "LADEN"}, transportDetails=vessel),
+        event("depa", "TRANSPORT", "DEPA", "ACT", departed, origin, transportDetails=vessel),
+        event("reefer", "REEFER", "MEAS", "ACT", departed + transit / 2, origin,
+              equipmentDetails=box, reeferDetails={
+                  "temperatureUnit": "CEL", "internalSetpointTemperature": 4,
+                  "temperatureProbeMeasurements": [{"measuredTemperatureValue": 4.1}]}),
+        event("iot", "IOT", "DETC", "ACT", departed + transit / 3, origin,
+              equipmentDetails=box, iotDetails={"iotEventCode": "DRC"}),
+        event("arri-est", "TRANSPORT", "ARRI", "EST", arrived + dt.timedelta(hours=8), destination,
+              transportDetails=vessel),
+        event("arri", "TRANSPORT", "ARRI", "ACT", arrived, destination, transportDetails=vessel),
+        event("disc", "EQUIPMENT", "DISC", "ACT", arrived + dt.timedelta(hours=3), destination,
+              equipmentDetails={**box, "emptyIndicatorCode": "LADEN"}),
+    ]

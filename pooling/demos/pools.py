@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from pooling.demos.feed import dcsa_journey
 from pooling.models import Pool, PoolMember
 from pooling.services import pools as services
 from pooling.services.feed_bookings import booking_confirm
@@ -31,33 +32,6 @@ def _accept_all(pool: Pool) -> None:
             services.pool_accept(pool=pool, firm=member.firm, actor=user.user)
 
 
-def _event(pool: Pool, code: str, location: str, when: dt.datetime) -> dict[str, Any]:
-    """A DCSA Track & Trace v3 transport event as the demo partner sends it."""
-    stamp = when.isoformat()
-    return {
-        "metadata": {
-            "eventID": f"demo-{pool.pk}-{code.lower()}",
-            "eventCreatedDateTime": stamp,
-            "eventType": "TRANSPORT",
-            "publisher": {"partyName": pool.partner.name if pool.partner else "demo",
-                          "carrierCode": "BAL", "carrierCodeListProvider": "NMFTA"},
-            "publisherRole": "SVP",
-        },
-        "payload": {
-            "eventType": "TRANSPORT",
-            "eventClassifierCode": "ACT",
-            "eventDateTime": stamp,
-            "transportEventTypeCode": code,
-            "transportCall": {
-                "transportCallReference": f"TC-{location}-{pool.pk}",
-                "modeOfTransport": "VESSEL",
-                "location": {"locationType": "UNLO", "UNLocationCode": location},
-            },
-            "relatedDocumentReferences": [{"type": "BKG", "value": DELIVERED_REFERENCE}],
-        },
-    }
-
-
 def _deliver(pool: Pool, coordinator: Any, report: Any) -> Pool:
     """Approve, accept, lock, book, depart and arrive: the pool ends delivered."""
     services.pool_approve(pool=pool, actor=coordinator)
@@ -68,10 +42,9 @@ def _deliver(pool: Pool, coordinator: Any, report: Any) -> Pool:
     transit = pool.rate_card.transit_days if pool.rate_card else 18
     booking_confirm(partner=pool.partner, pool_id=pool.pk, reference=DELIVERED_REFERENCE,
                     etd=now - dt.timedelta(days=transit + 1), eta=now - dt.timedelta(days=1))
-    tracking_events_post(partner=pool.partner, events=[
-        _event(pool, "DEPA", pool.origin, now - dt.timedelta(days=transit + 1)),
-        _event(pool, "ARRI", pool.destination, now - dt.timedelta(days=1)),
-    ])
+    tracking_events_post(partner=pool.partner, events=dcsa_journey(
+        pool=pool, reference=DELIVERED_REFERENCE, departed=now - dt.timedelta(days=transit + 1),
+        arrived=now - dt.timedelta(days=1)))
     pool.refresh_from_db()
     report.created.append(f"{pool}: approved, accepted, locked, booked {DELIVERED_REFERENCE}, "
                           f"departed and arrived ({pool.get_state_display().lower()})")

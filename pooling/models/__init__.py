@@ -6,6 +6,7 @@ from .feed import (
     Invoice,
     InvoiceLine,
     RateCard,
+    ShipmentReferenceLink,
     SpendReport,
     TrackingEvent,
     WebhookAttempt,
@@ -22,6 +23,6 @@ __all__ = [
     "FirmProfile", "FxRate", "Invoice",
     "InvoiceLine", "LedgerEntry", "LedgerTransaction", "MatchingRun", "Notification",
     "PackageLine", "Pool", "PoolEvent", "PoolMember", "RateCard", "Settlement",
-    "SettlementShare", "ShippingDemand", "SpendReport", "TrackingEvent", "WebhookAttempt",
-    "WebhookDelivery", "WebhookEndpoint",
+    "SettlementShare", "ShipmentReferenceLink", "ShippingDemand", "SpendReport", "TrackingEvent",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

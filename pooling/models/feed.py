@@ -112,12 +112,18 @@ class Booking(models.Model):
 
 
 class TrackingEvent(models.Model):
-    """A DCSA Track & Trace v3 event, stored once per (partner, eventID)."""
+    """A DCSA Track & Trace 3.0.0 event, stored once per (partner, eventID).
+
+    A later `eventUpdatedDateTime` under the same eventID replaces the stored event; a
+    retraction (`isRetracted`) keeps the row, flagged, so the eventID stays retracted.
+    """
 
     class EventType(models.TextChoices):
+        SHIPMENT = "SHIPMENT", "Shipment"
         TRANSPORT = "TRANSPORT", "Transport"
         EQUIPMENT = "EQUIPMENT", "Equipment"
-        SHIPMENT = "SHIPMENT", "Shipment"
+        IOT = "IOT", "IoT"
+        REEFER = "REEFER", "Reefer"
 
     class Classifier(models.TextChoices):
         PLN = "PLN", "Planned"
@@ -127,15 +133,20 @@ class TrackingEvent(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="tracking_events")
     pool = models.ForeignKey("pooling.Pool", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="tracking_events")
-    event_id = models.CharField(max_length=100)
-    event_type = models.CharField(max_length=10, choices=EventType.choices)
+    event_id = models.CharField(max_length=500)
+    event_type = models.CharField(max_length=10, choices=EventType.choices, blank=True)
     classifier = models.CharField(max_length=3, choices=Classifier.choices, blank=True)
     event_code = models.CharField(max_length=4, blank=True)
     event_datetime = models.DateTimeField(null=True, blank=True)
     event_created_datetime = models.DateTimeField(null=True, blank=True)
+    event_updated_datetime = models.DateTimeField(null=True, blank=True)
     location = models.CharField(max_length=5, blank=True)
     references = models.JSONField(default=list, blank=True)
+    equipment_reference = models.CharField(max_length=11, blank=True)
     retracted_event_id = models.CharField(max_length=100, blank=True)
+    is_retracted = models.BooleanField(default=False)
+    content_hash = models.CharField(max_length=64, blank=True,
+                                    help_text="SHA-256 of the event's canonical JSON.")
     payload = models.JSONField(help_text="The event as received, in DCSA shape.")
     received_at = models.DateTimeField(auto_now_add=True)
 
@@ -146,6 +157,25 @@ class TrackingEvent(models.Model):
                                     name="tracking_event_once_per_partner"),
         ]
         indexes = [models.Index(fields=["pool", "event_datetime"], name="tracking_pool_time_idx")]
+
+
+class ShipmentReferenceLink(models.Model):
+    """A reference (transport document, equipment, shipment) a partner's events tie to a pool.
+
+    Learned from events that attach through the booking reference, so later events that
+    name only the transport document or the container attach to the same pool.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="reference_links")
+    reference = models.CharField(max_length=100)
+    pool = models.ForeignKey("pooling.Pool", on_delete=models.CASCADE, related_name="reference_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "reference"],
+                                    name="reference_link_once_per_partner"),
+        ]
 
 
 class Invoice(models.Model):
@@ -260,6 +290,8 @@ class WebhookEndpoint(models.Model):
                                 related_name="webhook_endpoints")
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=100, help_text="Shared secret for HMAC-SHA256 signatures.")
+    dcsa_signature = models.BooleanField(
+        default=False, help_text="Also sign with DCSA's Notification-Signature: sha256=<hex>.")
     event_types = models.JSONField(default=list, blank=True,
                                    help_text="Empty means every event type.")
     is_active = models.BooleanField(default=True)

@@ -58,6 +58,11 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
+def dcsa_sign(secret: str, body: bytes) -> str:
+    """DCSA's callback signature: `sha256=<hex HMAC-SHA256 of the raw body>`, same secret."""
+    return "sha256=" + hmac.new(_key(secret), body, hashlib.sha256).hexdigest()
+
+
 def verify_signature(secret: str, headers: Mapping[str, str], body: bytes,
                      tolerance: int = 300) -> bool:
     """True when a message's signature matches and its timestamp is within `tolerance` s."""
@@ -88,7 +93,8 @@ class NewEndpoint:
 
 @transaction.atomic
 def webhook_endpoint_create(*, partner: Partner, url: str,
-                            event_types: list[str] | None = None) -> NewEndpoint:
+                            event_types: list[str] | None = None,
+                            dcsa_signature: bool = False) -> NewEndpoint:
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
@@ -99,7 +105,8 @@ def webhook_endpoint_create(*, partner: Partner, url: str,
             f"Unknown event type {', '.join(unknown)}; use {', '.join(EVENT_TYPES)}."]})
     secret = secret_generate()
     endpoint = WebhookEndpoint.objects.create(partner=partner, url=url, secret=secret,
-                                              event_types=sorted(set(event_types or [])))
+                                              event_types=sorted(set(event_types or [])),
+                                              dcsa_signature=dcsa_signature)
     return NewEndpoint(endpoint, secret)
 
 
@@ -194,6 +201,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> datetime | None:
         "webhook-id": delivery.message_id, "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(endpoint.secret, delivery.message_id, timestamp, body),
     }
+    if endpoint.dcsa_signature:
+        headers["Notification-Signature"] = dcsa_sign(endpoint.secret, body)
     started = time.monotonic()
     status_code: int | None = None
     error = ""

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import coordinator_required
 from accounts.models import Partner
 from accounts.services import partner_key_create
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.domain.tier_preview import tier_preview
 from pooling.models import AdNeed, ChannelProgramme, Pool, ShippingDemand
 from pooling.models.choices import BusinessModel, Channel

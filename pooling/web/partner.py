@@ -6,6 +6,7 @@ Everything is scoped to the partners the signed-in user belongs to; anyone else 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,21 +17,30 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Partner, PartnerAPIKey
 from accounts.services import partner_key_create, partner_key_revoke
+from coop.errors import ApplicationError
 from pooling.selectors.feed import pools_awaiting_booking, webhook_endpoints_for_partner
 from pooling.selectors.partner import partner_deliveries_latest, partner_keys, partners_for_user
+from pooling.services.feed_events import tracking_events_receive
 
 NEW_KEY_SESSION = "partner_new_key"
 KEY_NAME_MAX = PartnerAPIKey._meta.get_field("name").max_length or 50
 
 
+def _partners(request: HttpRequest) -> Any:
+    """The user's partners; a coordinator sees the pages of every partner."""
+    if getattr(request.user, "is_coordinator", False):
+        return Partner.objects.order_by("name", "pk")
+    return partners_for_user(user=request.user)
+
+
 def _chosen_partner(request: HttpRequest) -> Partner:
     """The partner the page acts for: `partner` (query or form) among the user's, else the
     first by name. A partner the user doesn't belong to is a 404."""
-    partners = partners_for_user(user=request.user)
+    partners = _partners(request)
     raw = request.POST.get("partner") if request.method == "POST" else request.GET.get("partner")
     if raw:
         try:
@@ -71,7 +81,7 @@ def _home(request: HttpRequest, partner: Partner, *, key_errors: dict[str, Any] 
           key_name: str = "", status: int = 200) -> HttpResponse:
     context = {
         "partner": partner,
-        "partners": partners_for_user(user=request.user),
+        "partners": _partners(request),
         "keys": partner_keys(partner=partner),
         "endpoints": webhook_endpoints_for_partner(partner=partner),
         "deliveries": _delivery_rows(partner),
@@ -127,7 +137,45 @@ def partner_key_revoke_view(request: HttpRequest, partner: Partner) -> HttpRespo
     return redirect(_home_url(partner))
 
 
+MAX_EVENT_FILE = 5 * 1024 * 1024
+
+
+@require_http_methods(["GET", "POST"])
+@_partner_only
+def partner_events_upload(request: HttpRequest, partner: Partner) -> HttpResponse:
+    """Upload a DCSA 3.0.0 events file (`{"events": [...]}` as published); show the feedback
+    per event, exactly as the API answers it."""
+    context: dict[str, Any] = {"partner": partner, "errors": {}, "result": None}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        events: Any = None
+        if upload is None:
+            context["errors"] = {"file": ["Choose a JSON file of DCSA 3.0.0 events."]}
+        elif upload.size and upload.size > MAX_EVENT_FILE:
+            context["errors"] = {"file": ["Keep the file under 5 MB (1,000 events)."]}
+        else:
+            try:
+                data = json.loads(upload.read().decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError, RecursionError):
+                data = None
+            events = data.get("events") if isinstance(data, dict) else data
+            if not isinstance(events, list):
+                context["errors"] = {"file": ['The file must be JSON: {"events": [Event, ...]} as '
+                                              "DCSA Track & Trace 3.0.0 publishes it."]}
+        if not context["errors"]:
+            try:
+                result = tracking_events_receive(partner=partner, events=events)
+            except ApplicationError as exc:
+                context["errors"] = {"file": [exc.message]}
+            else:
+                context["result"] = result
+        if context["errors"]:
+            return render(request, "pooling/partner/events_upload.html", context, status=400)
+    return render(request, "pooling/partner/events_upload.html", context)
+
+
 urlpatterns = [
+    path("partner/events/upload/", partner_events_upload, name="partner-events-upload"),
     path("partner/", partner_home, name="partner-home"),
     path("partner/keys/", partner_key_issue, name="partner-key-issue"),
     path("partner/keys/issued/", partner_key_issued, name="partner-key-issued"),

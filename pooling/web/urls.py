@@ -7,6 +7,7 @@ from . import (
     matching,
     needs,
     partner,
+    partner_work,
     pools,
     settlement,
     views,
@@ -18,5 +19,6 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("console/", views.console, name="console"),
     *[path("", include(area.urlpatterns))
-      for area in (needs, matching, pools, settlement, partner, firm_lists, console_pages, advisor)],
+      for area in (needs, matching, pools, settlement, partner, partner_work, firm_lists,
+                   console_pages, advisor)],
 ]

@@ -11,10 +11,21 @@ from django.shortcuts import redirect, render
 
 from accounts.access import coordinator_required
 
-from . import advisor, console_pages, firm_lists, matching, needs, partner, pools, settlement
+from . import (
+    advisor,
+    console_pages,
+    firm_lists,
+    matching,
+    needs,
+    partner,
+    partner_work,
+    pools,
+    settlement,
+)
 
 # Each area adds its part to the firm dashboard and the coordinator console.
-AREAS = (needs, matching, pools, settlement, partner, firm_lists, console_pages, advisor)
+AREAS = (needs, matching, pools, settlement, partner, partner_work, firm_lists, console_pages,
+         advisor)
 
 
 def _context(hook: Callable[[Any], Callable[[HttpRequest], dict[str, Any]]],
