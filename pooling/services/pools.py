@@ -137,18 +137,19 @@ def _price(pool: Pool, members: list[PoolMember]) -> Repriced:
         raise ApplicationError(f"Pool #{pool.pk} cannot be priced: {exc}") from exc
 
 
-def pool_reprice(*, pool: Pool, notify: str = "") -> Repriced:
+def pool_reprice(*, pool: Pool, notify: str = "", quiet: tuple[int, ...] = ()) -> Repriced:
     """Price the pool again for its active members and store each one's figures.
 
     Runs inside the caller's transaction on a locked pool. The pool's plan, reasons,
     dates and signature follow its current members; problems (a pool that no longer
     saves for every member, or misses the programme minimum) are kept in the plan for
     the coordinator and every page. With `notify`, the members whose share changed
-    are told, with `notify` as the cause and the old and new share side by side.
+    are told, with `notify` as the cause and the old and new share side by side (except
+    the members in `quiet`, such as the one who just joined).
     """
     members = list(_active(pool).select_related("demand", "ad_need", "firm").prefetch_related(
         "ad_need__excluded_firms").order_by("pk"))
-    before = {m.pk: m.projected_share for m in members}
+    before = {m.pk: m.projected_share for m in members if m.pk not in quiet}
     result = _price(pool, members)
     proposal = result.proposal
     if proposal is None:
@@ -510,7 +511,8 @@ def pool_join(*, pool: Pool, firm: Firm, actor: Any, need_id: int) -> PoolMember
     except IntegrityError:
         raise PoolFull(FULL_MESSAGE, fields={"pool": [FULL_MESSAGE]}) from None
     member.save()
-    result = pool_reprice(pool=locked, notify="Another firm joined the pool, so the split changed.")
+    result = pool_reprice(pool=locked, notify="Another firm joined the pool, so the split changed.",
+                          quiet=(member.pk,))
     if not result.qualifies:
         message = "With this need the pool would no longer save for every member."
         raise Conflict(message, fields={"need": [message]})
