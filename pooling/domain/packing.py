@@ -29,9 +29,16 @@ import bisect
 import itertools
 import math
 import operator
+import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 __all__ = [
     "Container",
@@ -803,3 +810,325 @@ def _grid_placement(
 
 def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
     return [Placement(ld.id, ld.volume_cbm, ld.gross_kg) for ld in loads]
+
+
+# ------------------------------------------- one container type, one measure
+#
+# The one-dimensional core of the engine: whole loads of integer size into
+# containers of one integer capacity (volume on the packing grid, say). It
+# serves the sea planner (a type's fewest boxes for the whole loads) and is
+# what `benchmark packing` measures. Stages, each stopping at the lower bound:
+#
+# 1. First-fit decreasing against Martello and Toth's L2 bound.
+# 2. The arc-flow model (Valerio de Carvalho) solved as a linear programme with
+#    HiGHS; its paths are the patterns of a fractional packing, their counts
+#    rounded down are kept, and the few loads left over are packed exactly by
+#    the same model as an integer programme with the number of boxes fixed.
+#    When the loads fill the bound's boxes to the last unit, every box must be
+#    full, so waste arcs are left out and the model shrinks.
+# 3. The arc-flow integer programme on all loads, with what time is left.
+#
+# Every result is a valid packing; the time limit only decides how hard the
+# last stages try, never validity.
+
+BinPacking = list[list[int]]
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def bins_lower_bound(sizes: Sequence[int], capacity: int) -> int:
+    """Martello and Toth's L2 bound; never below ceil(sum / capacity)."""
+    _check_bins(sizes, capacity)
+    positive = [s for s in sizes if s > 0]
+    best = _ceil_div(sum(positive), capacity)
+    for k in {0} | {s for s in positive if 2 * s <= capacity}:
+        big = sum(1 for s in positive if s > capacity - k)
+        mid = [s for s in positive if capacity - k >= s and 2 * s > capacity]
+        small_sum = sum(s for s in positive if 2 * s <= capacity and s >= k)
+        free_in_mid = len(mid) * capacity - sum(mid)
+        extra = max(0, _ceil_div(small_sum - free_in_mid, capacity))
+        best = max(best, big + len(mid) + extra)
+    return best
+
+
+def _check_bins(sizes: Sequence[int], capacity: int) -> None:
+    if capacity <= 0:
+        raise PackingError(f"The capacity must be positive, got {capacity}.")
+    for i, s in enumerate(sizes):
+        if s < 0:
+            raise PackingError(f"Item {i} has a negative size ({s}).")
+        if s > capacity:
+            raise PackingError(f"Item {i} (size {s}) exceeds the capacity {capacity}.")
+
+
+def validate_bins(bins: Sequence[Sequence[int]], sizes: Sequence[int], capacity: int) -> None:
+    """Raise PackingError unless `bins` holds every item exactly once within capacity."""
+    seen = [0] * len(sizes)
+    for b, content in enumerate(bins):
+        if not content:
+            raise PackingError(f"Bin {b} is empty.")
+        load = 0
+        for i in content:
+            if not 0 <= i < len(sizes):
+                raise PackingError(f"Bin {b} holds an unknown item {i}.")
+            seen[i] += 1
+            load += sizes[i]
+        if load > capacity:
+            raise PackingError(f"Bin {b} is loaded to {load}, above the capacity {capacity}.")
+    for i, times in enumerate(seen):
+        if times != 1:
+            raise PackingError(f"Item {i} is packed {times} times.")
+
+
+def first_fit_decreasing(sizes: Sequence[int], capacity: int) -> BinPacking:
+    _check_bins(sizes, capacity)
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    bins: BinPacking = []
+    free: list[int] = []
+    for i in order:
+        s = sizes[i]
+        for b, room in enumerate(free):
+            if s <= room:
+                bins[b].append(i)
+                free[b] = room - s
+                break
+        else:
+            bins.append([i])
+            free.append(capacity - s)
+    return bins
+
+
+@dataclass
+class _ArcFlow:
+    """The arc-flow graph of distinct sizes `vals` (decreasing) with demands `demand`."""
+
+    vals: list[int]
+    demand: list[int]
+    capacity: int
+    full: bool  # every box filled exactly: no waste arcs
+    arcs: list[tuple[int, int, int]]  # (tail, head, size index)
+    nodes: list[int]
+    waste: list[int]  # nodes with an arc to the capacity that carries no load
+
+    @classmethod
+    def build(cls, vals: list[int], demand: list[int], capacity: int, full: bool) -> _ArcFlow:
+        reach = {0}
+        arcs: set[tuple[int, int, int]] = set()
+        for t, v in enumerate(vals):
+            frontier = sorted(reach)
+            added: set[int] = set()
+            for _ in range(demand[t]):
+                step: set[int] = set()
+                for d in frontier:
+                    e = d + v
+                    if e <= capacity:
+                        arcs.add((d, e, t))
+                        step.add(e)
+                if not step:
+                    break
+                added |= step
+                frontier = sorted(step)
+            reach |= added
+        nodes = sorted(reach | {capacity})
+        waste = [] if full else [n for n in nodes if n not in (0, capacity)]
+        return cls(vals, demand, capacity, full, sorted(arcs), nodes, waste)
+
+    def _model(self) -> tuple[Any, Any, Any, int]:
+        index = {n: i for i, n in enumerate(self.nodes)}
+        na = len(self.arcs)
+        nv = na + len(self.waste) + 1
+        z = nv - 1
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[int] = []
+        for j, (a, b, _t) in enumerate(self.arcs):
+            rows += [index[a], index[b]]
+            cols += [j, j]
+            data += [-1, 1]
+        for k, n in enumerate(self.waste):
+            rows += [index[n], index[self.capacity]]
+            cols += [na + k, na + k]
+            data += [-1, 1]
+        rows += [index[0], index[self.capacity]]
+        cols += [z, z]
+        data += [1, -1]
+        flow = csr_matrix(coo_matrix((data, (rows, cols)), shape=(len(self.nodes), nv)))
+        cover = csr_matrix(coo_matrix(
+            ([1] * na, ([t for _a, _b, t in self.arcs], list(range(na)))),
+            shape=(len(self.vals), nv),
+        ))
+        return flow, cover, index, z
+
+    def solve(self, *, integral: bool, boxes: int | None, time_limit: float) -> list[float] | None:
+        """Arc and waste flows of an optimal (fractional or integral) packing, or None."""
+        flow, cover, _index, z = self._model()
+        nv = z + 1
+        cost = np.zeros(nv)
+        cost[z] = 1
+        demand = np.array(self.demand, dtype=float)
+        upper = np.full(nv, np.inf)
+        for j, (_a, _b, t) in enumerate(self.arcs):
+            upper[j] = self.demand[t]
+        lower = np.zeros(nv)
+        if boxes is not None:
+            lower[z] = upper[z] = boxes
+        constraints = [
+            LinearConstraint(flow, 0, 0),
+            LinearConstraint(cover, demand, demand if self.full else np.inf),
+        ]
+        if not integral:
+            # The relaxation through linprog: HiGHS' simplex without the MIP machinery.
+            lp = linprog(
+                cost, A_eq=flow if not self.full else vstack([flow, cover]),
+                b_eq=np.zeros(flow.shape[0]) if not self.full
+                else np.concatenate([np.zeros(flow.shape[0]), demand]),
+                A_ub=None if self.full else -cover, b_ub=None if self.full else -demand,
+                bounds=(0, None), method="highs",
+                options={"time_limit": max(time_limit, 0.01)},
+            )
+            return None if lp.x is None else [float(v) for v in lp.x]
+        result = milp(
+            cost, constraints=constraints, bounds=Bounds(lower, upper),
+            integrality=np.ones(nv) if integral else np.zeros(nv),
+            options={"time_limit": max(time_limit, 0.01), "disp": False},
+        )
+        if result.x is None or (integral and result.status not in (0, 1)):
+            return None
+        if integral and result.status == 1 and not result.success and result.x is None:
+            return None
+        return [float(x) for x in result.x]
+
+    def patterns(self, x: Sequence[float]) -> list[tuple[list[int], float]]:
+        """Decompose a flow into paths 0 -> capacity: (size indices, amount)."""
+        eps = 1e-7
+        out: dict[int, list[list[Any]]] = defaultdict(list)
+        na = len(self.arcs)
+        for j, (a, b, t) in enumerate(self.arcs):
+            if x[j] > eps:
+                out[a].append([b, t, x[j]])
+        for k, n in enumerate(self.waste):
+            if x[na + k] > eps:
+                out[n].append([self.capacity, -1, x[na + k]])
+        found: list[tuple[list[int], float]] = []
+        while any(e[2] > eps for e in out.get(0, ())):
+            node = 0
+            path: list[list[Any]] = []
+            while node != self.capacity:
+                live = [e for e in out.get(node, ()) if e[2] > eps]
+                if not live:
+                    break
+                edge = max(live, key=lambda e: (e[2], -e[1]))
+                path.append(edge)
+                node = edge[0]
+            if node != self.capacity:
+                for edge in path:
+                    edge[2] = 0.0
+                continue
+            amount = min(e[2] for e in path)
+            for edge in path:
+                edge[2] -= amount
+            found.append(([e[1] for e in path if e[1] >= 0], amount))
+        return found
+
+
+def _bins_from_patterns(
+    patterns: Sequence[tuple[list[int], int]], pools: list[list[int]]
+) -> BinPacking:
+    """Boxes from (size indices, count) patterns, drawing items from `pools` per size."""
+    bins: BinPacking = []
+    for pattern, count in patterns:
+        for _ in range(count):
+            content = [pools[t].pop() for t in pattern if pools[t]]
+            if content:
+                bins.append(content)
+    return bins
+
+
+def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -> BinPacking:
+    """Items (indices into `sizes`) in as few boxes of `capacity` as the stages find.
+
+    Deterministic for a given input unless the time limit cuts an integer
+    programme short. Zero-size items share the first box.
+    """
+    _check_bins(sizes, capacity)
+    deadline = time.perf_counter() + time_limit
+    best = first_fit_decreasing(sizes, capacity)
+    bound = max(bins_lower_bound(sizes, capacity), 1 if sizes else 0)
+    if len(best) <= bound:
+        return best
+    positive = [i for i, s in enumerate(sizes) if s > 0]
+    zero = [i for i, s in enumerate(sizes) if s == 0]
+    vals = sorted({sizes[i] for i in positive}, reverse=True)
+    position = {v: t for t, v in enumerate(vals)}
+
+    def item_pools(items: Sequence[int]) -> list[list[int]]:
+        pools: list[list[int]] = [[] for _ in vals]
+        for i in sorted(items, key=lambda i: (-sizes[i], -i)):
+            pools[position[sizes[i]]].append(i)
+        return pools
+
+    def demand_of(items: Sequence[int]) -> list[int]:
+        demand = [0] * len(vals)
+        for i in items:
+            demand[position[sizes[i]]] += 1
+        return demand
+
+    def exact(items: list[int], boxes: int, seconds: float) -> BinPacking | None:
+        """`items` in exactly `boxes` boxes by the integer programme, or None."""
+        if not items:
+            return []
+        total = sum(sizes[i] for i in items)
+        if boxes < bins_lower_bound([sizes[i] for i in items], capacity):
+            return None
+        graph = _ArcFlow.build(vals, demand_of(items), capacity, total == boxes * capacity)
+        x = graph.solve(integral=True, boxes=boxes, time_limit=seconds)
+        if x is None:
+            return None
+        rounded = [(p, int(round(a))) for p, a in graph.patterns([round(v) for v in x])]
+        pools = item_pools(items)
+        bins = _bins_from_patterns(rounded, pools)
+        if any(pools):
+            return None
+        return bins
+
+    def finish(bins: BinPacking) -> BinPacking:
+        if zero:
+            bins[0].extend(zero)
+        validate_bins(bins, sizes, capacity)
+        return bins
+
+    full = sum(sizes) == bound * capacity
+    graph = _ArcFlow.build(vals, demand_of(positive), capacity, full)
+    x = graph.solve(integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
+    if x is not None:
+        fractional = graph.patterns(x)
+        # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
+        for relax in (0, 1, 2, 4):
+            if time.perf_counter() >= deadline:
+                break
+            kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
+            pools = item_pools(positive)
+            fixed = _bins_from_patterns(kept, pools)
+            rest = [i for pool in pools for i in pool]
+            rest_bins = exact(rest, bound - len(fixed), deadline - time.perf_counter())
+            if rest_bins is not None:
+                return finish(fixed + rest_bins)
+            rest_ffd = first_fit_decreasing([sizes[i] for i in rest], capacity)
+            candidate = fixed + [[rest[k] for k in b] for b in rest_ffd]
+            if len(candidate) < len(best):
+                best = candidate
+    left = deadline - time.perf_counter()
+    if left > 0:
+        whole = exact(positive, bound, left)
+        if whole is not None:
+            return finish(whole)
+    if zero:
+        best = [list(b) for b in best]
+        for b in best:
+            for i in zero:
+                if i in b:
+                    b.remove(i)
+        best = [b for b in best if b]
+    return finish(best)
