@@ -47,7 +47,12 @@ __all__ = [
     "PackingError",
     "Placement",
     "SeaPlan",
+    "MAX_EXACT_LOADS",
+    "bins_lower_bound",
+    "first_fit_decreasing",
+    "pack_bins",
     "plan_sea",
+    "validate_bins",
 ]
 
 ZERO = Decimal(0)
@@ -62,6 +67,10 @@ _MAX_EXACT_WHOLE = 4
 _MAX_EXACT_ASSIGNMENTS = 4_096
 # Bigger pools: fill at most this many multisets near the count bound.
 _MAX_NEAR_FILLS = 4
+# Pools of up to this many loads also get the plan of the integer programme, which
+# is optimal for a tariff that is linear in container counts and in the LCL W/M.
+MAX_EXACT_LOADS = 15
+_MIP_SECONDS = 2.0
 
 LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
@@ -532,6 +541,7 @@ def plan_sea(
     *,
     fixed_cost: FixedCost | None = None,
     price_slack: Decimal | None = None,
+    exact: bool = True,
 ) -> SeaPlan:
     """The cheapest plan found for shipping `loads` in containers and LCL.
 
@@ -541,6 +551,11 @@ def plan_sea(
     (a tariff that rounds each line and adds only fees and surcharges): the search then
     stops as soon as the cheapest remaining multiset cannot beat the best plan, which
     gives the same plan as trying them all.
+
+    With `exact` (the default) a pool of up to `MAX_EXACT_LOADS` loads also gets
+    the integer programme's plan, and every pool the fewest boxes of each single
+    type for its whole loads; without it only the fast fills run (for scoring
+    many candidate pools, where only the chosen ones need the best plan).
     """
     _validate(loads, container_types)
     types = list(container_types)
@@ -692,6 +707,14 @@ def plan_sea(
                     best_greedy = (combo, by_kg)
                 if not any_lcl:
                     break
+    placeable = [*whole, *splittable]
+    if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
+        for combo, fill in _fills_one_type(types, whole, splittable):
+            consider(combo, fill)
+        if len(placeable) <= MAX_EXACT_LOADS:
+            solved = _fill_mip(types, whole, splittable, too_big, cost)
+            if solved is not None:
+                consider(*solved)
     if best_greedy is not None:
         combo, by_kg = best_greedy
         best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
@@ -795,6 +818,218 @@ def _search_near_bound(
     if best_fill is None:  # pragma: no cover - every filled multiset keeps its fill
         raise PackingError("The chosen fill was lost.")
     return best_combo, best_fill
+
+
+def _fills_one_type(
+    types: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load]
+) -> list[tuple[list[ContainerType], _Fill]]:
+    """Per type, the fewest boxes for the whole loads by volume (`pack_bins`), when
+    that packing also respects the payload; splittable loads then take the room left."""
+    fills: list[tuple[list[ContainerType], _Fill]] = []
+    grid_whole = _grid_loads(whole)
+    if grid_whole is None or not whole:
+        return fills
+    for t in types:
+        cap = _grid(t.usable_cbm, 6)
+        if cap is None or any(not _fits(ld, t) for ld in whole):
+            continue
+        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.2)
+        if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
+            continue
+        combo = [t] * len(bins)
+        content = [[Placement(whole[i].id, whole[i].volume_cbm, whole[i].gross_kg) for i in b]
+                   for b in bins]
+        rooms_cbm = [t.usable_cbm - sum((p.volume_cbm for p in c), ZERO) for c in content]
+        rooms_kg = [t.payload_kg - sum((p.gross_kg for p in c), ZERO) for c in content]
+        lcl: list[Placement] = []
+        _place_splittable(splittable, rooms_cbm, rooms_kg, content, lcl)
+        fills.append((combo, (content, lcl)))
+    return fills
+
+
+def _lcl_model(
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> tuple[float, float, float] | None:
+    """The LCL charge as cost per tonne, per CBM and a minimum, read off the tariff.
+
+    None when cargo outside containers cannot be priced (no LCL rate).
+    """
+    big = Decimal(1000)
+    try:
+        base_cbm = cost((), ZERO, big)
+        per_cbm = (cost((), ZERO, 2 * big) - base_cbm) / big
+        per_t = (cost((), 2 * big * 1000, ZERO) - cost((), big * 1000, ZERO)) / big
+        fees = base_cbm - per_cbm * big
+        minimum = cost((), ZERO, CBM_STEP) - fees
+    except (ArithmeticError, ValueError):
+        return None
+    if not all(v.is_finite() for v in (per_cbm, per_t, minimum)):
+        return None
+    return float(per_t), float(per_cbm), float(max(minimum, ZERO))
+
+
+def _fill_mip(
+    types: Sequence[ContainerType],
+    whole: Sequence[Load],
+    splittable: Sequence[Load],
+    too_big: Sequence[Placement],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> tuple[list[ContainerType], _Fill] | None:
+    """The optimal plan of a small pool by an integer programme (HiGHS).
+
+    Boxes of each type are slots that may open (in order, to break symmetry);
+    each whole load goes to one open box or to LCL; a splittable load's parts
+    are fractions at its own density. The objective is the boxes' prices plus
+    the LCL charge, max(per tonne x t, per CBM x CBM, minimum) when anything
+    ships LCL. The parts are rounded down to the grid, and what rounding leaves
+    goes where the load's largest part is when it fits, else to LCL.
+    """
+    lcl = _lcl_model(cost)
+    loads = [*whole, *splittable]
+    n = len(loads)
+    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
+    slots: list[ContainerType] = []
+    for t in types:
+        need = max(math.ceil(total_cbm / t.usable_cbm), math.ceil(total_kg / t.payload_kg), 1)
+        slots += [t] * min(need + 1, n + sum(1 for ld in splittable if not _fits(ld, t)) * 2)
+    m = len(slots)
+    # Variables: open[s], x[i, s] (i-th load in slot s), lcl_part[i], lcl_used, lcl_charge.
+    nx = n * m
+    v_open = 0
+    v_x = m
+    v_lcl = m + nx
+    v_used = v_lcl + n
+    v_charge = v_used + 1
+    nv = v_charge + 1
+    c = np.zeros(nv)
+    for s, t in enumerate(slots):
+        c[v_open + s] = float(t.price)
+    c[v_charge] = 1.0
+    integrality = np.zeros(nv)
+    integrality[v_open:v_open + m] = 1
+    lower = np.zeros(nv)
+    upper = np.ones(nv)
+    upper[v_charge] = np.inf
+    for i, ld in enumerate(loads):
+        for s, t in enumerate(slots):
+            if not ld.splittable:
+                integrality[v_x + i * m + s] = 1
+                if not _fits(ld, t):
+                    upper[v_x + i * m + s] = 0
+        if not ld.splittable:
+            integrality[v_lcl + i] = 1
+    integrality[v_used] = 1
+    rows: list[tuple[dict[int, float], float, float]] = []
+    for i in range(n):  # each load fully placed
+        row = {v_x + i * m + s: 1.0 for s in range(m)}
+        row[v_lcl + i] = 1.0
+        rows.append((row, 1.0, 1.0))
+    for s, t in enumerate(slots):
+        vol_row = {v_x + i * m + s: float(ld.volume_cbm) for i, ld in enumerate(loads)}
+        vol_row[v_open + s] = -float(t.usable_cbm)
+        rows.append((vol_row, -np.inf, 0.0))
+        kg_row = {v_x + i * m + s: float(ld.gross_kg) for i, ld in enumerate(loads)}
+        kg_row[v_open + s] = -float(t.payload_kg)
+        rows.append((kg_row, -np.inf, 0.0))
+        if s + 1 < m and slots[s + 1] is t:
+            rows.append(({v_open + s + 1: 1.0, v_open + s: -1.0}, -np.inf, 0.0))
+    too_big_kg = float(sum((p.gross_kg for p in too_big), ZERO))
+    too_big_cbm = float(sum((p.volume_cbm for p in too_big), ZERO))
+    if lcl is None:
+        if too_big:
+            return None
+        for i in range(n):
+            upper[v_lcl + i] = 0
+        upper[v_used] = 0
+    else:
+        per_t, per_cbm, minimum = lcl
+        row_t = {v_lcl + i: float(ld.gross_kg) / 1000 * per_t for i, ld in enumerate(loads)}
+        row_t[v_charge] = -1.0
+        rows.append((row_t, -np.inf, -too_big_kg / 1000 * per_t))
+        row_c = {v_lcl + i: float(ld.volume_cbm) * per_cbm for i, ld in enumerate(loads)}
+        row_c[v_charge] = -1.0
+        rows.append((row_c, -np.inf, -too_big_cbm * per_cbm))
+        rows.append(({v_used: minimum, v_charge: -1.0}, -np.inf, 0.0))
+        for i in range(n):
+            rows.append(({v_lcl + i: 1.0, v_used: -1.0}, -np.inf, 0.0))
+        if too_big:
+            lower[v_used] = 1
+    matrix = np.zeros((len(rows), nv))
+    lo = np.empty(len(rows))
+    hi = np.empty(len(rows))
+    for r, (row, low, high) in enumerate(rows):
+        for j, value in row.items():
+            matrix[r, j] = value
+        lo[r], hi[r] = low, high
+    result = milp(
+        c, constraints=[LinearConstraint(matrix, lo, hi)], integrality=integrality,
+        bounds=Bounds(lower, upper), options={"time_limit": _MIP_SECONDS, "disp": False},
+    )
+    if result.x is None:
+        return None
+    x = result.x
+    used = [s for s in range(m) if x[v_open + s] > 0.5]
+    content: list[list[Placement]] = [[] for _ in used]
+    rooms_cbm = [slots[s].usable_cbm for s in used]
+    rooms_kg = [slots[s].payload_kg for s in used]
+    out: list[Placement] = []
+    for i, ld in enumerate(loads):
+        shares = [(x[v_x + i * m + s], k) for k, s in enumerate(used)]
+        if not ld.splittable:
+            k = max(shares, default=(0.0, -1))
+            if k[1] >= 0 and k[0] > 0.5 and _fits_room(ld.volume_cbm, ld.gross_kg,
+                                                       rooms_cbm[k[1]], rooms_kg[k[1]]):
+                content[k[1]].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+                rooms_cbm[k[1]] -= ld.volume_cbm
+                rooms_kg[k[1]] -= ld.gross_kg
+            else:
+                out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+            continue
+        vol, kg = ld.volume_cbm, ld.gross_kg
+        placed: list[tuple[int, Decimal, Decimal]] = []
+        for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
+            if share <= 1e-9 or vol <= 0:
+                continue
+            want = min((ld.volume_cbm * Decimal(float(share))).quantize(CBM_STEP, ROUND_DOWN), vol)
+            if ld.volume_cbm > 0:
+                want_kg = (ld.gross_kg * want / ld.volume_cbm).quantize(KG_STEP, ROUND_DOWN)
+            else:
+                want_kg = min((ld.gross_kg * Decimal(float(share))).quantize(KG_STEP, ROUND_DOWN),
+                              kg)
+            part_vol, part_kg = _split_part(want, min(want_kg, kg), rooms_cbm[k], rooms_kg[k])
+            if part_vol <= 0 and part_kg <= 0:
+                continue
+            placed.append((k, part_vol, part_kg))
+            rooms_cbm[k] -= part_vol
+            rooms_kg[k] -= part_kg
+            vol -= part_vol
+            kg -= part_kg
+        if vol > 0 or kg > 0:
+            # What rounding left: with a part it already has when there is room,
+            # else in any box with room, else LCL.
+            held = [k for k, _v, _g in placed]
+            for k in [*held, *range(len(used))]:
+                if vol <= rooms_cbm[k] and kg <= rooms_kg[k]:
+                    placed.append((k, vol, kg))
+                    rooms_cbm[k] -= vol
+                    rooms_kg[k] -= kg
+                    vol = kg = ZERO
+                    break
+        merged: dict[int, tuple[Decimal, Decimal]] = {}
+        for k, part_vol, part_kg in placed:
+            had = merged.get(k, (ZERO, ZERO))
+            merged[k] = (had[0] + part_vol, had[1] + part_kg)
+        placed = [(k, v, g) for k, (v, g) in sorted(merged.items())]
+        for k, part_vol, part_kg in placed:
+            content[k].append(Placement(ld.id, part_vol, part_kg))
+        if vol > 0 or kg > 0:
+            out.append(Placement(ld.id, vol, kg))
+    return [slots[s] for s in used], (content, out)
+
+
+def _fits_room(vol: Decimal, kg: Decimal, room_cbm: Decimal, room_kg: Decimal) -> bool:
+    return vol <= room_cbm and kg <= room_kg
 
 
 def _grid_placement(
