@@ -180,9 +180,10 @@ class _Quotes:
             hit = self._pricers[id(card)] = (card, CardPricer(card))
         return hit[1]
 
-    def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
-        """The total of `price(card, ...)` for one load shipped alone."""
-        return self.pricer(card).price_total(gross_kg, volume_cbm)
+    def standalone(self, card: RateCard, demand: DemandIn) -> Decimal:
+        """The total of `price(card, ...)` for one load shipped alone (whole stays whole)."""
+        return self.pricer(card).price_total(demand.gross_kg, demand.volume_cbm,
+                                             demand.splittable)
 
 
 @dataclass(slots=True)
@@ -392,7 +393,7 @@ def _choose(
             best: tuple[Decimal, tuple[str, str], _Candidate] | None = None
             for cand in fits:
                 try:
-                    total = quotes.standalone(cand.lane.card, demand.gross_kg, demand.volume_cbm)
+                    total = quotes.standalone(cand.lane.card, demand)
                 except TariffError as exc:
                     first_reason = first_reason or str(exc)
                     continue
@@ -780,7 +781,7 @@ def _match_group(
     dead_dates: set[date] = set()
     offer_by_day = {o.departure: o for o in offers} if offers is not None else {}
     stab = _Stabber(open_)
-    price_alone: Callable[[Decimal, Decimal], Decimal] | None = None
+    price_alone: Callable[[Decimal, Decimal, bool], Decimal] | None = None
     while len(open_) >= 2:
         if offers is not None:
             dates = [d for d in offer_by_day if d not in dead_dates]
@@ -808,7 +809,8 @@ def _match_group(
                 if alone is None:
                     if price_alone is None:
                         price_alone = quotes.pricer(card).price_total
-                    alone = price_alone(cand.demand.gross_kg, cand.demand.volume_cbm)
+                    alone = price_alone(cand.demand.gross_kg, cand.demand.volume_cbm,
+                                        cand.demand.splittable)
             except TariffError as exc:
                 reasons[cand.demand.id] = str(exc)
                 continue
@@ -882,7 +884,7 @@ def price_pool(
     candidates = [_Candidate(demand=d, lane=lane, first=ship_date, last=ship_date)
                   for d in members]
     pricer = CardPricer(card)
-    standalone = [pricer.price_total(d.gross_kg, d.volume_cbm) for d in members]
+    standalone = [pricer.price_total(d.gross_kg, d.volume_cbm, d.splittable) for d in members]
     if _family(card.mode) == "sea":
         priced = _price_sea(card, candidates, pricer)
     else:
