@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from pooling.domain import packing
+from pooling.domain import grouping, packing
 from pooling.domain.money import largest_remainder, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -486,6 +486,53 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
     return _Priced(quote.total, quote.note, plan)
 
 
+def _sea_inputs(
+    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
+) -> tuple[list[packing.Load], list[packing.ContainerType],
+           Callable[[Sequence[str], Decimal, Decimal], Decimal], Decimal]:
+    """The packing engine's loads, container types, plan cost and price slack for a card."""
+    loads = [
+        packing.Load(
+            id=c.demand.id,
+            volume_cbm=c.demand.volume_cbm,
+            gross_kg=c.demand.gross_kg,
+            splittable=c.demand.splittable,
+        )
+        for c in members
+    ]
+    types = [
+        packing.ContainerType(
+            code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
+        )
+        for e in card.equipment
+    ]
+    has_lcl = card.lcl_rate_per_wm is not None
+    position = {e.code: i for i, e in enumerate(card.equipment)}
+    n_types = len(card.equipment)
+
+    def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        has_cargo = lcl_kg > 0 or lcl_cbm > 0
+        if has_cargo and not has_lcl:
+            return _UNPRICEABLE
+        if not codes and not has_cargo:
+            return ZERO
+        counts = [0] * n_types
+        for code in codes:
+            counts[position[code]] += 1
+        return pricer.plan_total(counts, lcl_kg, lcl_cbm)
+
+    return loads, types, plan_cost, quantum(card.currency) * len(types)
+
+
+def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer) -> Decimal:
+    """The pooled total of the fast plan (what grouping compares candidate pools by)."""
+    loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
+    return packing.plan_sea(
+        loads, types, lambda kg, cbm: plan_cost((), kg, cbm), fixed_cost=plan_cost,
+        price_slack=slack, exact=False,
+    ).cost
+
+
 def _price_sea(
     card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None
 ) -> _Priced:
@@ -768,6 +815,8 @@ def _match_group(
     offers = _offers_for(group, capacities, today, book)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
+    if offers is None:
+        return _match_group_by_saving(group, quotes, consolidation_days, max_members)
     if offers is not None and not offers:
         for cand in group.members:
             reasons[cand.demand.id] = (
@@ -859,6 +908,86 @@ def _match_group(
             f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)",
         )
     return pools, reasons
+
+
+def _match_group_by_saving(
+    group: _Group, quotes: _Quotes, consolidation_days: int, max_members: int,
+) -> tuple[list[PoolProposal], dict[int, str]]:
+    """Pools for a group without capacity limits: the partition that saves most in total."""
+    card = group.lane.card
+    is_sea = _family(card.mode) == "sea"
+    pricer = quotes.pricer(card)
+    reasons: dict[int, str] = {}
+    cands: list[_Candidate] = []
+    standalone: list[Decimal] = []
+    for cand in sorted(group.members, key=_demand_key_of):
+        d = cand.demand
+        try:
+            alone = cand.standalone
+            if alone is None:
+                alone = pricer.price_total(d.gross_kg, d.volume_cbm, d.splittable)
+        except TariffError as exc:
+            reasons[d.id] = str(exc)
+            continue
+        cands.append(cand)
+        standalone.append(alone)
+    needs = [grouping.Need(c.first, c.last, alone) for c, alone in zip(cands, standalone,
+                                                                        strict=True)]
+    failures: dict[int, str] = {}
+
+    def price(members: tuple[int, ...]) -> Decimal | None:
+        chosen = [cands[i] for i in members]
+        try:
+            if is_sea:
+                return _sea_total(card, chosen, pricer)
+            gross = sum((c.demand.gross_kg for c in chosen), ZERO)
+            cbm = sum((c.demand.volume_cbm for c in chosen), ZERO)
+            return pricer.consignment_total(gross, cbm)
+        except (TariffError, packing.PackingError) as exc:
+            for i in members:
+                failures.setdefault(i, f"the pooled shipment cannot be priced: {exc}")
+            return None
+
+    found, _search = grouping.partition(needs, price, max_members=max_members)
+    pools: list[PoolProposal] = []
+    pooled: set[int] = set()
+    for g in found:
+        kept = [cands[i] for i in g.members]
+        alone = [standalone[i] for i in g.members]
+        try:
+            priced = (_price_sea(card, kept, pricer) if is_sea
+                      else _price_consolidation(card, kept))
+        except (TariffError, packing.PackingError) as exc:  # pragma: no cover - priced above
+            for cand in kept:
+                reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
+            continue
+        if priced.total >= sum(alone, ZERO):  # pragma: no cover - the exact plan is cheaper
+            continue
+        pooled.update(g.members)
+        pools.append(_proposal(group, g.ship_date, kept, priced, alone, None,
+                               consolidation_days, max_members))
+    alone_ok = {i for part in grouping.components(needs) if len(part) >= 2 for i in part}
+    for i, cand in enumerate(cands):
+        if i in pooled:
+            continue
+        d = cand.demand
+        if i in failures:
+            reasons[d.id] = failures[i]
+        elif i in alone_ok:
+            reasons[d.id] = (
+                f"pooling does not save on rate card {card.id} v{card.version}: no group "
+                f"with a common ship date costs less than its members alone"
+            )
+        else:
+            reasons[d.id] = (
+                f"no other demand on the lane fits its window "
+                f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)"
+            )
+    return pools, reasons
+
+
+def _demand_key_of(cand: _Candidate) -> int:
+    return cand.demand.id
 
 
 def price_pool(
