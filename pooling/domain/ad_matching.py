@@ -13,22 +13,25 @@ Costs, per member with budget b:
   management fee charged on the pooled spend); computed as the pooled total
   split by budget with the largest-remainder method.
 
-Formation is a deterministic greedy: within each programme and market, needs
-are taken by budget (largest first, then id); each unplaced need seeds a pool
-that grows over every compatible need. Pools that miss the minimum are broken
-up and their members are offered to the pools that did form; the rest stay
-unplaced with the shortfall as reason.
+Formation looks for the cheapest whole (`grouping.partition`): within each
+programme and market, flights that overlap by the minimum flight days chain into
+components; small components are solved exactly over every compatible group,
+larger ones by a greedy build and a local search. A need that reaches the
+minimum alone is measured against its standalone cost, one that does not
+against its `yardstick` (so access always counts as a saving); a pool forms
+only where it lowers the market's total.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from pooling.domain.money import largest_remainder, quantize
+from pooling.domain import grouping
+from pooling.domain.money import largest_remainder, quantize, quantum
 from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
@@ -245,36 +248,6 @@ def _costs(group: _Group) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
     return spend, rebate, fee, shares
 
 
-def _settle(group: _Group) -> tuple[_Group, dict[int, str]]:
-    """Drop members that would pay more pooled than alone, until every one saves.
-
-    Returns the remaining group and the reasons for the members dropped.
-    """
-    dropped: dict[int, str] = {}
-    programme = group.programme
-    cur = programme.currency
-    while len(group.members) >= 2:
-        _, _, _, shares = _costs(group)
-        worst: tuple[Decimal, int] | None = None
-        worst_reason = ""
-        for need, share in zip(group.members, shares, strict=True):
-            alone = standalone_cost(programme, need.budget)
-            if alone is not None and share > alone:
-                key = (alone - share, need.id)
-                if worst is None or key < worst:
-                    worst = key
-                    worst_reason = (
-                        f"buys on better terms alone on {programme.name}: "
-                        f"{fmt_money(alone, cur)} alone against "
-                        f"{fmt_money(share, cur)} in the pool"
-                    )
-        if worst is None:
-            break
-        dropped[worst[1]] = worst_reason
-        group = _Group.of(programme, group.market, [n for n in group.members if n.id != worst[1]])
-    return group, dropped
-
-
 def _proposal(group: _Group, max_members: int) -> PoolProposal:
     programme = group.programme
     cur = programme.currency
@@ -416,117 +389,89 @@ def _viable(group: _Group) -> bool:
     return len(group.members) >= 2 and group.spend >= group.programme.minimum_spend
 
 
-def _form(
+def yardstick(programme: ProgrammeIn, budget: Decimal) -> Decimal:
+    """What a need costs the market when it is not pooled.
+
+    Its standalone cost when it reaches the minimum alone. A need below the minimum
+    cannot buy alone at all: its yardstick is its budget at the dearer of the two
+    fees and without rebate, plus one minor unit, so any pool that gives it access
+    beats leaving it out, and among pools the cheapest whole still wins.
+    """
+    alone = standalone_cost(programme, budget)
+    if alone is not None:
+        return alone
+    fee = max(programme.standalone_fee_percent, programme.management_fee_percent)
+    return quantize(budget + budget * fee / HUNDRED, programme.currency) + quantum(
+        programme.currency)
+
+
+def _compatible(programme: ProgrammeIn, members: Sequence[AdNeedIn]) -> bool:
+    firms = {n.firm_id for n in members}
+    if len(firms) < len(members):
+        return False
+    for n in members:
+        if not n.excluded_firm_ids.isdisjoint(firms - {n.firm_id}):
+            return False
+    if programme.category_exclusive:
+        categories = [n.category for n in members]
+        if len(set(categories)) < len(categories):
+            return False
+    return True
+
+
+def _form_by_saving(
     programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
 ) -> tuple[list[_Group], dict[int, str]]:
-    """Pools for one programme and market, and reasons for the needs left out."""
-    ordered = sorted(needs, key=_budget_key)
-    taken: set[int] = set()
-    groups: list[_Group] = []
-    for seed in ordered:
-        if seed.id in taken:
-            continue
-        group = _Group(programme, market)
-        group.add(seed)
-        taken.add(seed.id)
-        for cand in ordered:
-            if cand.id not in taken and group.fits(cand, max_members):
-                group.add(cand)
-                taken.add(cand.id)
-        groups.append(group)
+    """Pools for one programme and market: the partition that costs the market least.
 
-    reasons: dict[int, str] = {}
-    viable: list[_Group] = []
-    stranded: list[tuple[AdNeedIn, str]] = []
-    for group in groups:
-        if _viable(group):
-            settled, dropped = _settle(group)
-            if _viable(settled):
-                viable.append(settled)
-                for need in group.members:
-                    if need.id in dropped:
-                        stranded.append((need, dropped[need.id]))
-                continue
-            for need in group.members:
-                stranded.append((need, dropped.get(need.id) or _left_out_reason(settled)))
-            continue
-        why = _left_out_reason(group)
-        for need in group.members:
-            stranded.append((need, why))
-
-    # Rescue, first: offer stranded needs to the pools that formed.
-    left: list[tuple[AdNeedIn, str]] = []
-    for need, why in sorted(stranded, key=lambda item: _budget_key(item[0])):
-        placed = False
-        for i, group in enumerate(viable):
-            if not group.fits(need, max_members):
-                continue
-            trial = _Group.of(programme, market, [*group.members, need])
-            settled, dropped = _settle(trial)
-            if not dropped and _viable(settled):
-                viable[i] = settled
-                placed = True
-                break
-        if not placed:
-            left.append((need, why))
-
-    # Rescue, second: build new pools from stranded needs, topped up with
-    # members the formed pools can spare without falling below the minimum.
-    why_of = dict((n.id, why) for n, why in left)
-    pending = [n for n, _ in left]
-    while pending:
-        seed = pending.pop(0)
-        group = _Group(programme, market)
-        group.add(seed)
-        for cand in pending:
-            if group.fits(cand, max_members):
-                group.add(cand)
-        donors = _borrow(group, viable, max_members)
-        if donors is not None:
-            group, viable = donors
-            settled, dropped = _settle(group)
-            if not dropped and _viable(settled):
-                viable.append(settled)
-                used = {n.id for n in settled.members}
-                pending = [n for n in pending if n.id not in used]
-                continue
-        reasons[seed.id] = why_of[seed.id]
-    return viable, reasons
-
-
-def _borrow(
-    group: _Group, viable: list[_Group], max_members: int
-) -> tuple[_Group, list[_Group]] | None:
-    """Top `group` up to the minimum with members other pools can spare.
-
-    Returns the topped-up group and the donor pools after lending, or None when
-    the minimum cannot be reached that way.
+    A pool must reach the minimum, respect exclusions, categories and one need per
+    firm, and no member with access alone may pay more pooled than alone; its cost
+    is compared with the members' `yardstick` costs.
     """
-    programme = group.programme
-    if group.spend >= programme.minimum_spend and len(group.members) >= 2:
-        return group, viable
-    pools = list(viable)
-    lenders = sorted(
-        ((need, i) for i, pool in enumerate(pools) for need in pool.members),
-        key=lambda item: _budget_key(item[0]),
-    )
-    group = _Group.of(programme, group.market, group.members)
-    for need, i in lenders:
-        if group.spend >= programme.minimum_spend and len(group.members) >= 2:
-            break
-        if not group.fits(need, max_members):
+    ordered = sorted(needs, key=lambda n: n.id)
+    lead = programme.min_flight_days - 1
+    items = [
+        grouping.Need(n.flight_from, n.flight_to - timedelta(days=lead),
+                      yardstick(programme, n.budget))
+        for n in ordered
+    ]
+
+    def price(members: tuple[int, ...]) -> Decimal | None:
+        chosen = [ordered[i] for i in members]
+        if not _compatible(programme, chosen):
+            return None
+        group = _Group.of(programme, market, chosen)
+        if not _viable(group):
+            return None
+        spend, rebate, fee, shares = _costs(group)
+        for need, share in zip(chosen, shares, strict=True):
+            alone = standalone_cost(programme, need.budget)
+            if alone is not None and share > alone:
+                return None
+        return spend - rebate + fee
+
+    found, _search = grouping.partition(items, price, max_members=max_members)
+    groups = [_Group.of(programme, market, [ordered[i] for i in g.members]) for g in found]
+    pooled = {n.id for g in groups for n in g.members}
+    reasons: dict[int, str] = {}
+    for need in ordered:
+        if need.id in pooled:
             continue
-        rest = _Group.of(programme, group.market, [n for n in pools[i].members if n.id != need.id])
-        if not _viable(rest):
-            continue
-        settled, dropped = _settle(rest)
-        if dropped:
-            continue
-        pools[i] = settled
-        group.add(need)
-    if group.spend >= programme.minimum_spend and len(group.members) >= 2:
-        return group, pools
-    return None
+        compatible = [n for n in ordered if n.id != need.id]
+        lone = _Group.of(programme, market, [need])
+        for cand in compatible:
+            if lone.fits(cand, max_members):
+                lone.add(cand)
+        alone = standalone_cost(programme, need.budget)
+        if alone is not None and len(lone.members) > 1:
+            reasons[need.id] = (
+                f"buys on better terms alone on {programme.name}: "
+                f"{fmt_money(alone, programme.currency)} alone, and no pool it could join "
+                f"costs its members less"
+            )
+        else:
+            reasons[need.id] = _left_out_reason(lone)
+    return groups, reasons
 
 
 def match_ads(
@@ -559,7 +504,8 @@ def _match_ads(
 
     pools: list[PoolProposal] = []
     for (programme_id, market), bucket in sorted(buckets.items()):
-        groups, reasons = _form(by_id[programme_id], market, bucket, max(2, max_members))
+        groups, reasons = _form_by_saving(by_id[programme_id], market, bucket,
+                                          max(2, max_members))
         pools.extend(_proposal(g, max_members) for g in groups)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
 

@@ -17,16 +17,21 @@ Pure Python. `match_logistics` groups demands into proposed consolidations:
   valid on it. When the partner has offered capacity for the lane and mode, the
   ship date is one of its departures (cutoff not passed) and the pool's total
   weight and volume stay within what is left of it.
-* Ship dates are chosen by interval stabbing: the date that covers the most
-  open demands (ties: earliest); members are the covering demands with the
-  earliest deadlines, up to `max_members`.
+* Members and ship dates are chosen by saving (`grouping.partition`): the
+  partition of the group's demands into pools that costs the market least,
+  exact where the demands whose windows chain together are few, a greedy build
+  improved by local search elsewhere; a demand joins a pool only where it
+  lowers the total. Where the partner offers capacity, the ship date is one of
+  its departures and pools are formed departure by departure, busiest first,
+  within what is left of each.
 * Price: every price comes from the tariff engine. Weight-rated modes ship as
   one consignment (`price_consignment` on the totals, so weight breaks apply).
-  Sea pools are packed into the card's containers plus LCL by `plan_sea`, which
-  prices candidate plans by total only (`CardPricer.plan_total`, equal to
+  Sea pools are packed into the card's containers plus LCL by `plan_sea` (its
+  fast fills while candidate pools are compared, the exact plan for the pools
+  proposed), which prices candidate plans by total only (`CardPricer.plan_total`, equal to
   `price_sea_plan(...).total`); the chosen plan is then quoted in full. Each
   member's standalone cost is the total of `price` for its own load on the
-  same card (`CardPricer.price_total`).
+  same card (`CardPricer.price_total`), a whole load never split.
 * A pool is proposed only when it has at least two members and its total is
   below the sum of their standalone costs. The pooled total is split in
   proportion to standalone costs with the largest-remainder method, so no
