@@ -33,8 +33,13 @@ from decimal import Decimal
 ZERO = Decimal(0)
 
 EXACT_LIMIT = 12
-BUDGET = 3_000
-_DATES_TRIED = 8
+# The exact search prices at most this many candidate groups per component.
+EXACT_GROUPS = 2_048
+# Local search: pricings allowed per need of a component (and at least the floor).
+BUDGET_PER_NEED = 1
+BUDGET_FLOOR = 20
+_DATES_TRIED = 4
+_PRUNE_MAX = 12
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class Search:
     """What a grouping search did: exact or local, and how many groups it priced."""
 
     method: str = "exact"
-    budget: int = BUDGET
+    budget: int = 0
     priced: int = 0
     exhausted: bool = False
     components: int = 0
@@ -75,6 +80,7 @@ class _Oracle:
     max_members: int
     search: Search
     cache: dict[tuple[int, ...], Group | None] = field(default_factory=dict)
+    limit: int | None = None
 
     def group(self, members: Sequence[int]) -> Group | None:
         """The pool of these members when it is feasible and saves, else None."""
@@ -101,7 +107,25 @@ class _Oracle:
 
     @property
     def spent(self) -> bool:
-        return self.search.priced >= self.search.budget
+        return self.limit is not None and self.search.priced >= self.limit
+
+
+def _compatible_groups(part: Sequence[int], needs: Sequence[Need]) -> int:
+    """How many groups of two or more of `part` share a date (counted, not listed)."""
+    # For each need as the one whose window opens last, the others covering its
+    # first date may join it in any combination.
+    total = 0
+    for i in part:
+        day = needs[i].first
+        others = sum(
+            1 for j in part
+            if j != i and needs[j].first <= day <= needs[j].last
+            and (needs[j].first, j) < (day, i)
+        )
+        total += (1 << others) - 1
+        if total > EXACT_GROUPS:
+            break
+    return total
 
 
 def components(needs: Sequence[Need]) -> list[list[int]]:
@@ -124,21 +148,29 @@ def partition(
     *,
     max_members: int = 40,
     exact_limit: int = EXACT_LIMIT,
-    budget: int = BUDGET,
+    budget_per_need: int = BUDGET_PER_NEED,
 ) -> tuple[list[Group], Search]:
-    """The pools to propose, best found for the whole market, and how they were found."""
-    search = Search(budget=budget)
+    """The pools to propose, best found for the whole market, and how they were found.
+
+    `Search.budget` is the number of pricings the local search was allowed in
+    total (per component: `budget_per_need` per need, at least `BUDGET_FLOOR`).
+    """
+    search = Search()
     oracle = _Oracle(needs, price, max(2, max_members), search)
     groups: list[Group] = []
     for part in components(needs):
         if len(part) < 2:
             continue
         search.components += 1
-        if len(part) <= exact_limit:
+        if len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS:
             groups.extend(_exact(part, oracle))
         else:
             search.method = "local search"
+            allowed = max(BUDGET_FLOOR, budget_per_need * len(part))
+            search.budget += allowed
+            oracle.limit = search.priced + allowed
             groups.extend(_local(part, oracle))
+            oracle.limit = None
     groups.sort(key=lambda g: (g.ship_date, g.members))
     return groups, search
 
@@ -207,7 +239,7 @@ def _covering(part: Sequence[int], needs: Sequence[Need], day: date) -> list[int
 def _prune(members: list[int], oracle: _Oracle) -> list[int]:
     """Drop the member whose leaving raises the saving most, while one does."""
     current = oracle.saving(members)
-    while len(members) > 2 and not oracle.spent:
+    while 2 < len(members) <= _PRUNE_MAX and not oracle.spent:
         best_gain = ZERO
         best_drop = -1
         for k in range(len(members)):
