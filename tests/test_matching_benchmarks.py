@@ -29,3 +29,22 @@ def test_packing_benchmark_reports_containers_optimum_and_slowest(tmp_path):
     assert [r["lower_bound"] for r in rows] == [1, 5]
     assert figures["at_optimum"] == 1 and figures["with_optimum"] == 1
     assert "Slowest:" in out.getvalue()
+
+
+def test_matching_quality_benchmark_compares_with_its_own_optimum(tmp_path):
+    # given two small markets of each kind
+    target = tmp_path / "quality.json"
+    out = StringIO()
+    # when the quality benchmark runs
+    call_command("benchmark", "matching_quality", "--markets", "2", "--seed", "7",
+                 "--json", str(target), stdout=out)
+    # then every kind reports gaps against the optimum and never beats it by more than
+    # the exact container plans allow
+    figures = json.loads(target.read_text())
+    for kind in ("sea", "air", "ads"):
+        row = figures[kind]
+        assert row["markets"] == 2
+        assert 0 <= row["at_optimum"] <= 2
+        assert 0 <= row["mean_gap"] <= row["worst_gap"]
+        assert 0 <= row["saving_captured"] <= 1
+    assert "saving captured" in out.getvalue()

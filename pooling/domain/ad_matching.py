@@ -419,6 +419,27 @@ def _compatible(programme: ProgrammeIn, members: Sequence[AdNeedIn]) -> bool:
     return True
 
 
+def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | None:
+    """The pooled total of these needs on `programme`, or None when they may not pool.
+
+    They may when they are two or more firms that do not exclude one another (and
+    differ in category on a category-exclusive programme), together reach the
+    minimum, and no member with access alone pays more pooled than alone. Flight
+    overlap is the caller's check.
+    """
+    if len(needs) < 2 or not _compatible(programme, needs):
+        return None
+    group = _Group.of(programme, needs[0].market, needs)
+    if not _viable(group):
+        return None
+    spend, rebate, fee, shares = _costs(group)
+    for need, share in zip(needs, shares, strict=True):
+        alone = standalone_cost(programme, need.budget)
+        if alone is not None and share > alone:
+            return None
+    return spend - rebate + fee
+
+
 def _form_by_saving(
     programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
 ) -> tuple[list[_Group], dict[int, str]]:
@@ -437,18 +458,7 @@ def _form_by_saving(
     ]
 
     def price(members: tuple[int, ...]) -> Decimal | None:
-        chosen = [ordered[i] for i in members]
-        if not _compatible(programme, chosen):
-            return None
-        group = _Group.of(programme, market, chosen)
-        if not _viable(group):
-            return None
-        spend, rebate, fee, shares = _costs(group)
-        for need, share in zip(chosen, shares, strict=True):
-            alone = standalone_cost(programme, need.budget)
-            if alone is not None and share > alone:
-                return None
-        return spend - rebate + fee
+        return pool_cost(programme, [ordered[i] for i in members])
 
     found, _search = grouping.partition(items, price, max_members=max_members)
     groups = [_Group.of(programme, market, [ordered[i] for i in g.members]) for g in found]
@@ -520,6 +530,8 @@ __all__ = [
     "Tier",
     "flight_days",
     "match_ads",
+    "pool_cost",
     "standalone_cost",
     "tier_for",
+    "yardstick",
 ]

@@ -958,7 +958,7 @@ def _match_group_by_saving(
     pooled: set[int] = set()
     for g in found:
         kept = [cands[i] for i in g.members]
-        alone = [standalone[i] for i in g.members]
+        alone_costs = [standalone[i] for i in g.members]
         try:
             priced = (_price_sea(card, kept, pricer) if is_sea
                       else _price_consolidation(card, kept))
@@ -966,10 +966,10 @@ def _match_group_by_saving(
             for cand in kept:
                 reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
             continue
-        if priced.total >= sum(alone, ZERO):  # pragma: no cover - the exact plan is cheaper
+        if priced.total >= sum(alone_costs, ZERO):  # pragma: no cover - exact is cheaper
             continue
         pooled.update(g.members)
-        pools.append(_proposal(group, g.ship_date, kept, priced, alone, None,
+        pools.append(_proposal(group, g.ship_date, kept, priced, alone_costs, None,
                                consolidation_days, max_members))
     alone_ok = {i for part in grouping.components(needs) if len(part) >= 2 for i in part}
     for i, cand in enumerate(cands):
@@ -989,6 +989,25 @@ def _match_group_by_saving(
                 f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)"
             )
     return pools, reasons
+
+
+def pool_total(card: RateCard, demands: Sequence[DemandIn], *, exact: bool = False) -> Decimal:
+    """What these demands cost shipped as one consolidation on `card`, as grouping prices
+    candidate pools (`exact=False`: the sea planner's fast fills) or as proposed.
+
+    Raises `TariffError` or `packing.PackingError` when it cannot be priced.
+    """
+    pricer = CardPricer(card)
+    lane = LaneCard(card=card, partner_id=0, valid_from=date.min, valid_to=None)
+    members = [_Candidate(demand=d, lane=lane, first=date.min, last=date.min)
+               for d in sorted(demands, key=_demand_key)]
+    if _family(card.mode) == "sea":
+        if exact:
+            return _price_sea(card, members, pricer).total
+        return _sea_total(card, members, pricer)
+    gross = sum((d.gross_kg for d in demands), ZERO)
+    cbm = sum((d.volume_cbm for d in demands), ZERO)
+    return pricer.consignment_total(gross, cbm)
 
 
 def _demand_key_of(cand: _Candidate) -> int:
@@ -1139,5 +1158,6 @@ __all__ = [
     "DemandIn",
     "LaneCard",
     "match_logistics",
+    "pool_total",
     "price_pool",
 ]

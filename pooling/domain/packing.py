@@ -977,12 +977,12 @@ def _fill_mip(
     for i, ld in enumerate(loads):
         shares = [(x[v_x + i * m + s], k) for k, s in enumerate(used)]
         if not ld.splittable:
-            k = max(shares, default=(0.0, -1))
-            if k[1] >= 0 and k[0] > 0.5 and _fits_room(ld.volume_cbm, ld.gross_kg,
-                                                       rooms_cbm[k[1]], rooms_kg[k[1]]):
-                content[k[1]].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
-                rooms_cbm[k[1]] -= ld.volume_cbm
-                rooms_kg[k[1]] -= ld.gross_kg
+            top_share, top = max(shares, default=(0.0, -1))
+            if top >= 0 and top_share > 0.5 and _fits_room(ld.volume_cbm, ld.gross_kg,
+                                                           rooms_cbm[top], rooms_kg[top]):
+                content[top].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+                rooms_cbm[top] -= ld.volume_cbm
+                rooms_kg[top] -= ld.gross_kg
             else:
                 out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
             continue

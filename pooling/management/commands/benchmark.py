@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Each benchmark lives in pooling/benchmarks/<name>.py with `add_arguments(parser)`
 # and `run(options, out) -> dict` returning the figures it printed.
-BENCHMARKS = ("packing", "matching", "feed", "settlement", "csv_import")
+BENCHMARKS = ("packing", "matching", "matching_quality", "feed", "settlement", "csv_import")
 
 
 class Command(BaseCommand):
