@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from coop.api.errors import ApplicationError
+from pooling.domain import grouping
 from pooling.domain.ad_matching import match_ads
 from pooling.domain.logistics_matching import match_logistics
 from pooling.domain.money import quantize
@@ -88,7 +89,11 @@ def matching_run_execute(*, run_id: int) -> MatchingRun:
     try:
         today = timezone.localdate(now)
         data = matching_input_read(today=today, now=now)
-        inputs = data.summary()
+        # The search budget decides the pools as much as the input does: record it.
+        inputs = {**data.summary(), "grouping": {
+            "exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
+            "budget_per_need": grouping.BUDGET_PER_NEED, "budget_floor": grouping.BUDGET_FLOOR,
+        }}
         _progress(run_id, 20, "matching logistics", inputs=inputs)
         logistics = match_logistics(data.demands, data.cards, data.capacities, today=today)
         _progress(run_id, 50, "matching ads")
