@@ -34,7 +34,7 @@ ZERO = Decimal(0)
 
 EXACT_LIMIT = 12
 # The exact search prices at most this many candidate groups per component.
-EXACT_GROUPS = 2_048
+EXACT_GROUPS = 4_096
 # Local search: pricings allowed per need of a component (and at least the floor).
 BUDGET_PER_NEED = 1
 BUDGET_FLOOR = 20
