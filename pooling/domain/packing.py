@@ -1281,6 +1281,36 @@ def _bins_from_patterns(
     return bins
 
 
+def _min_slack(items: Sequence[int], sizes: Sequence[int], capacity: int) -> BinPacking:
+    """Minimum bin slack: each box takes the largest item left and the subset of the
+    others that fills what remains most closely (a subset-sum table per box)."""
+    left = sorted(items, key=lambda i: (-sizes[i], i))
+    bins: BinPacking = []
+    while left:
+        first, rest = left[0], left[1:]
+        room = capacity - sizes[first]
+        # reach[s]: the position in `rest` of the item that first reached sum s.
+        reach: dict[int, tuple[int, int]] = {0: (-1, -1)}
+        for k, i in enumerate(rest):
+            size = sizes[i]
+            if size > room or size == 0:
+                continue
+            for total in sorted(reach, reverse=True):
+                new = total + size
+                if new <= room and new not in reach:
+                    reach[new] = (total, k)
+            if room in reach:
+                break
+        total = max(reach)
+        chosen: set[int] = set()
+        while total:
+            total, k = reach[total]
+            chosen.add(k)
+        bins.append([first, *(rest[k] for k in sorted(chosen))])
+        left = [i for k, i in enumerate(rest) if k not in chosen]
+    return bins
+
+
 def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -> BinPacking:
     """Items (indices into `sizes`) in as few boxes of `capacity` as the stages find.
 
@@ -1293,6 +1323,14 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
     bound = max(bins_lower_bound(sizes, capacity), 1 if sizes else 0)
     if len(best) <= bound:
         return best
+    if len(sizes) <= 400 and capacity <= 1000:
+        slack = _min_slack([i for i, s in enumerate(sizes) if s > 0], sizes, capacity)
+        if len(slack) < len(best):
+            slack[0].extend(i for i, s in enumerate(sizes) if s == 0)
+            best = slack
+            if len(best) <= bound:
+                validate_bins(best, sizes, capacity)
+                return best
     positive = [i for i, s in enumerate(sizes) if s > 0]
     zero = [i for i, s in enumerate(sizes) if s == 0]
     vals = sorted({sizes[i] for i in positive}, reverse=True)
@@ -1340,6 +1378,17 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
     if x is not None:
         fractional = graph.patterns(x)
         # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
+        # First the quick fill of what is left, at every level; then the exact one.
+        for relax in (0, 1, 2, 3, 5, 8):
+            if time.perf_counter() >= deadline:
+                break
+            kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
+            pools = item_pools(positive)
+            fixed = _bins_from_patterns(kept, pools)
+            rest = [i for pool in pools for i in pool]
+            quick = _min_slack(rest, sizes, capacity)
+            if len(fixed) + len(quick) <= bound:
+                return finish(fixed + quick)
         for relax in (0, 1, 2, 4):
             if time.perf_counter() >= deadline:
                 break
