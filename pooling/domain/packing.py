@@ -1323,7 +1323,10 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
     bound = max(bins_lower_bound(sizes, capacity), 1 if sizes else 0)
     if len(best) <= bound:
         return best
-    if len(sizes) <= 400 and capacity <= 1000:
+    full = sum(sizes) == bound * capacity
+    # Minimum bin slack when boxes may keep some room (with none to spare, every box
+    # must be filled exactly and the arc-flow model without waste is quicker).
+    if not full and len(sizes) * capacity <= 400_000:
         slack = _min_slack([i for i, s in enumerate(sizes) if s > 0], sizes, capacity)
         if len(slack) < len(best):
             slack[0].extend(i for i, s in enumerate(sizes) if s == 0)
@@ -1372,14 +1375,13 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
         validate_bins(bins, sizes, capacity)
         return bins
 
-    full = sum(sizes) == bound * capacity
     graph = _ArcFlow.build(vals, demand_of(positive), capacity, full)
     x = graph.solve(integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
     if x is not None:
         fractional = graph.patterns(x)
         # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
         # First the quick fill of what is left, at every level; then the exact one.
-        for relax in (0, 1, 2, 3, 5, 8):
+        for relax in () if full else (0, 1, 2, 3, 5, 8):
             if time.perf_counter() >= deadline:
                 break
             kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
