@@ -18,9 +18,9 @@ the same as minimising what the whole market pays:
   saving, so a member joins only where it lowers the total and a pool that does
   not save is retried without its worst member) and is improved by a local
   search: add an unpooled need, drop a member, move one between pools, merge
-  two pools. Every priced group counts against `budget`; the search stops when
-  no move improves or the budget is spent, so the result depends only on the
-  input and the budget. `Search.priced` records what was spent.
+  two pools. Every group the local search prices counts against its budget;
+  it stops when no move improves or the budget is spent, so the result depends
+  only on the input and the budget. `Search.priced` records what was spent.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ ZERO = Decimal(0)
 EXACT_LIMIT = 12
 # The exact search prices at most this many candidate groups per component.
 EXACT_GROUPS = 4_096
-# Local search: pricings allowed per need of a component (and at least the floor).
-BUDGET_PER_NEED = 1
+# Local search after the greedy build: one pricing allowed per this many needs of a
+# component, and at least the floor.
+NEEDS_PER_PRICING = 4
 BUDGET_FLOOR = 20
-_DATES_TRIED = 4
+_DATES_TRIED = 2
 _PRUNE_MAX = 12
 
 
@@ -148,12 +149,13 @@ def partition(
     *,
     max_members: int = 40,
     exact_limit: int = EXACT_LIMIT,
-    budget_per_need: int = BUDGET_PER_NEED,
+    needs_per_pricing: int = NEEDS_PER_PRICING,
 ) -> tuple[list[Group], Search]:
     """The pools to propose, best found for the whole market, and how they were found.
 
     `Search.budget` is the number of pricings the local search was allowed in
-    total (per component: `budget_per_need` per need, at least `BUDGET_FLOOR`).
+    total after the greedy builds (per component: one per `needs_per_pricing`
+    needs, at least `BUDGET_FLOOR`).
     """
     search = Search()
     oracle = _Oracle(needs, price, max(2, max_members), search)
@@ -166,10 +168,9 @@ def partition(
             groups.extend(_exact(part, oracle))
         else:
             search.method = "local search"
-            allowed = max(BUDGET_FLOOR, budget_per_need * len(part))
+            allowed = max(BUDGET_FLOOR, len(part) // max(1, needs_per_pricing))
             search.budget += allowed
-            oracle.limit = search.priced + allowed
-            groups.extend(_local(part, oracle))
+            groups.extend(_local(part, oracle, allowed))
             oracle.limit = None
     groups.sort(key=lambda g: (g.ship_date, g.members))
     return groups, search
@@ -288,8 +289,9 @@ def _greedy(part: Sequence[int], oracle: _Oracle) -> list[list[int]]:
     return pools
 
 
-def _local(part: Sequence[int], oracle: _Oracle) -> list[Group]:
+def _local(part: Sequence[int], oracle: _Oracle, allowed: int) -> list[Group]:
     pools = _greedy(part, oracle)
+    oracle.limit = oracle.search.priced + allowed
     improved = True
     while improved and not oracle.spent:
         improved = False

@@ -92,7 +92,8 @@ def matching_run_execute(*, run_id: int) -> MatchingRun:
         # The search budget decides the pools as much as the input does: record it.
         inputs = {**data.summary(), "grouping": {
             "exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
-            "budget_per_need": grouping.BUDGET_PER_NEED, "budget_floor": grouping.BUDGET_FLOOR,
+            "needs_per_pricing": grouping.NEEDS_PER_PRICING,
+            "budget_floor": grouping.BUDGET_FLOOR,
         }}
         _progress(run_id, 20, "matching logistics", inputs=inputs)
         logistics = match_logistics(data.demands, data.cards, data.capacities, today=today)
