@@ -248,6 +248,36 @@ def _costs(group: _Group) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
     return spend, rebate, fee, shares
 
 
+def _settle(group: _Group) -> tuple[_Group, dict[int, str]]:
+    """Drop members that would pay more pooled than alone, until every one saves.
+
+    Returns the remaining group and the reasons for the members dropped.
+    """
+    dropped: dict[int, str] = {}
+    programme = group.programme
+    cur = programme.currency
+    while len(group.members) >= 2:
+        _, _, _, shares = _costs(group)
+        worst: tuple[Decimal, int] | None = None
+        worst_reason = ""
+        for need, share in zip(group.members, shares, strict=True):
+            alone = standalone_cost(programme, need.budget)
+            if alone is not None and share > alone:
+                key = (alone - share, need.id)
+                if worst is None or key < worst:
+                    worst = key
+                    worst_reason = (
+                        f"buys on better terms alone on {programme.name}: "
+                        f"{fmt_money(alone, cur)} alone against "
+                        f"{fmt_money(share, cur)} in the pool"
+                    )
+        if worst is None:
+            break
+        dropped[worst[1]] = worst_reason
+        group = _Group.of(programme, group.market, [n for n in group.members if n.id != worst[1]])
+    return group, dropped
+
+
 def _proposal(group: _Group, max_members: int) -> PoolProposal:
     programme = group.programme
     cur = programme.currency
@@ -440,6 +470,32 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | No
     return spend - rebate + fee
 
 
+def _form_bucket(
+    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
+) -> tuple[list[_Group], dict[int, str]]:
+    """Needs whose flights chain together in small numbers are grouped by saving
+    (exactly); larger chains by the greedy formation with its rescues."""
+    lead = timedelta(days=programme.min_flight_days - 1)
+    ordered = sorted(needs, key=lambda n: n.id)
+    items = [grouping.Need(n.flight_from, n.flight_to - lead, ZERO) for n in ordered]
+    small: list[AdNeedIn] = []
+    large: list[AdNeedIn] = []
+    for part in grouping.components(items):
+        chosen = [ordered[i] for i in part]
+        if len(part) <= grouping.EXACT_LIMIT:
+            small.extend(chosen)
+        else:
+            large.extend(chosen)
+    groups: list[_Group] = []
+    reasons: dict[int, str] = {}
+    for form, bucket in ((_form_by_saving, small), (_form, large)):
+        if bucket:
+            found, why = form(programme, market, bucket, max_members)
+            groups.extend(found)
+            reasons.update(why)
+    return groups, reasons
+
+
 def _form_by_saving(
     programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
 ) -> tuple[list[_Group], dict[int, str]]:
@@ -484,6 +540,119 @@ def _form_by_saving(
     return groups, reasons
 
 
+def _form(
+    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
+) -> tuple[list[_Group], dict[int, str]]:
+    """Pools for one programme and market, and reasons for the needs left out."""
+    ordered = sorted(needs, key=_budget_key)
+    taken: set[int] = set()
+    groups: list[_Group] = []
+    for seed in ordered:
+        if seed.id in taken:
+            continue
+        group = _Group(programme, market)
+        group.add(seed)
+        taken.add(seed.id)
+        for cand in ordered:
+            if cand.id not in taken and group.fits(cand, max_members):
+                group.add(cand)
+                taken.add(cand.id)
+        groups.append(group)
+
+    reasons: dict[int, str] = {}
+    viable: list[_Group] = []
+    stranded: list[tuple[AdNeedIn, str]] = []
+    for group in groups:
+        if _viable(group):
+            settled, dropped = _settle(group)
+            if _viable(settled):
+                viable.append(settled)
+                for need in group.members:
+                    if need.id in dropped:
+                        stranded.append((need, dropped[need.id]))
+                continue
+            for need in group.members:
+                stranded.append((need, dropped.get(need.id) or _left_out_reason(settled)))
+            continue
+        why = _left_out_reason(group)
+        for need in group.members:
+            stranded.append((need, why))
+
+    # Rescue, first: offer stranded needs to the pools that formed.
+    left: list[tuple[AdNeedIn, str]] = []
+    for need, why in sorted(stranded, key=lambda item: _budget_key(item[0])):
+        placed = False
+        for i, group in enumerate(viable):
+            if not group.fits(need, max_members):
+                continue
+            trial = _Group.of(programme, market, [*group.members, need])
+            settled, dropped = _settle(trial)
+            if not dropped and _viable(settled):
+                viable[i] = settled
+                placed = True
+                break
+        if not placed:
+            left.append((need, why))
+
+    # Rescue, second: build new pools from stranded needs, topped up with
+    # members the formed pools can spare without falling below the minimum.
+    why_of = dict((n.id, why) for n, why in left)
+    pending = [n for n, _ in left]
+    while pending:
+        seed = pending.pop(0)
+        group = _Group(programme, market)
+        group.add(seed)
+        for cand in pending:
+            if group.fits(cand, max_members):
+                group.add(cand)
+        donors = _borrow(group, viable, max_members)
+        if donors is not None:
+            group, viable = donors
+            settled, dropped = _settle(group)
+            if not dropped and _viable(settled):
+                viable.append(settled)
+                used = {n.id for n in settled.members}
+                pending = [n for n in pending if n.id not in used]
+                continue
+        reasons[seed.id] = why_of[seed.id]
+    return viable, reasons
+
+
+def _borrow(
+    group: _Group, viable: list[_Group], max_members: int
+) -> tuple[_Group, list[_Group]] | None:
+    """Top `group` up to the minimum with members other pools can spare.
+
+    Returns the topped-up group and the donor pools after lending, or None when
+    the minimum cannot be reached that way.
+    """
+    programme = group.programme
+    if group.spend >= programme.minimum_spend and len(group.members) >= 2:
+        return group, viable
+    pools = list(viable)
+    lenders = sorted(
+        ((need, i) for i, pool in enumerate(pools) for need in pool.members),
+        key=lambda item: _budget_key(item[0]),
+    )
+    group = _Group.of(programme, group.market, group.members)
+    for need, i in lenders:
+        if group.spend >= programme.minimum_spend and len(group.members) >= 2:
+            break
+        if not group.fits(need, max_members):
+            continue
+        rest = _Group.of(programme, group.market, [n for n in pools[i].members if n.id != need.id])
+        if not _viable(rest):
+            continue
+        settled, dropped = _settle(rest)
+        if dropped:
+            continue
+        pools[i] = settled
+        group.add(need)
+    if group.spend >= programme.minimum_spend and len(group.members) >= 2:
+        return group, pools
+    return None
+
+
 def match_ads(
     needs: Iterable[AdNeedIn],
     programmes: Iterable[ProgrammeIn],
@@ -514,8 +683,8 @@ def _match_ads(
 
     pools: list[PoolProposal] = []
     for (programme_id, market), bucket in sorted(buckets.items()):
-        groups, reasons = _form_by_saving(by_id[programme_id], market, bucket,
-                                          max(2, max_members))
+        groups, reasons = _form_bucket(by_id[programme_id], market, bucket,
+                                       max(2, max_members))
         pools.extend(_proposal(g, max_members) for g in groups)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
 

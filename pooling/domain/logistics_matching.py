@@ -814,14 +814,31 @@ def _match_group(
     today: date,
     consolidation_days: int,
     max_members: int,
+    by_saving: bool = True,
 ) -> tuple[list[PoolProposal], dict[int, str]]:
     card = group.lane.card
     is_sea = _family(card.mode) == "sea"
     offers = _offers_for(group, capacities, today, book)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
-    if offers is None:
-        return _match_group_by_saving(group, quotes, consolidation_days, max_members)
+    if offers is None and by_saving:
+        # Demands whose windows chain together in small numbers are grouped by saving
+        # (exactly); longer chains by busiest departure date, as below.
+        items = [grouping.Need(c.first, c.last, ZERO) for c in group.members]
+        small: list[_Candidate] = []
+        large: list[_Candidate] = []
+        for part in grouping.components(items):
+            (small if len(part) <= grouping.EXACT_LIMIT else large).extend(
+                group.members[i] for i in part)
+        pools, reasons = _match_group_by_saving(
+            replace(group, members=small), quotes, consolidation_days, max_members)
+        if large:
+            more, why = _match_group(
+                replace(group, members=sorted(large, key=_demand_key_of)), capacities, book,
+                quotes, today, consolidation_days, max_members, by_saving=False)
+            pools.extend(more)
+            reasons.update(why)
+        return pools, reasons
     if offers is not None and not offers:
         for cand in group.members:
             reasons[cand.demand.id] = (

@@ -70,7 +70,7 @@ _MAX_NEAR_FILLS = 4
 # Pools of up to this many loads also get the plan of the integer programme, which
 # is optimal for a tariff that is linear in container counts and in the LCL W/M.
 MAX_EXACT_LOADS = 15
-_MIP_SECONDS = 2.0
+_MIP_SECONDS = 0.5
 
 LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
@@ -709,9 +709,10 @@ def plan_sea(
                     break
     placeable = [*whole, *splittable]
     if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
-        for combo, fill in _fills_one_type(types, whole, splittable):
-            consider(combo, fill)
-        if len(placeable) <= MAX_EXACT_LOADS:
+        if len(placeable) > MAX_EXACT_LOADS:
+            for combo, fill in _fills_one_type(types, whole, splittable):
+                consider(combo, fill)
+        else:
             solved = _fill_mip(types, whole, splittable, too_big, cost)
             if solved is not None:
                 consider(*solved)
@@ -833,7 +834,7 @@ def _fills_one_type(
         cap = _grid(t.usable_cbm, 6)
         if cap is None or any(not _fits(ld, t) for ld in whole):
             continue
-        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.2)
+        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.05)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
         combo = [t] * len(bins)
@@ -987,6 +988,9 @@ def _fill_mip(
                 out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
             continue
         vol, kg = ld.volume_cbm, ld.gross_kg
+        if vol == 0 and kg == 0:  # nothing to carry: it rides in the first box
+            (content[0] if content else out).append(Placement(ld.id, vol, kg))
+            continue
         placed: list[tuple[int, Decimal, Decimal]] = []
         for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
             if share <= 1e-9 or vol <= 0:
@@ -1025,6 +1029,20 @@ def _fill_mip(
             content[k].append(Placement(ld.id, part_vol, part_kg))
         if vol > 0 or kg > 0:
             out.append(Placement(ld.id, vol, kg))
+    # The fill must hold every load exactly, within every box; otherwise the fast
+    # fills stand.
+    parts: dict[str | int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for placements in [*content, out]:
+        for p in placements:
+            parts[p.load_id][0] += p.volume_cbm
+            parts[p.load_id][1] += p.gross_kg
+    for ld in loads:
+        if ld.id not in parts or parts[ld.id] != [ld.volume_cbm, ld.gross_kg]:
+            return None
+    for k, s in enumerate(used):
+        if sum((p.volume_cbm for p in content[k]), ZERO) > slots[s].usable_cbm or sum(
+                (p.gross_kg for p in content[k]), ZERO) > slots[s].payload_kg:
+            return None
     return [slots[s] for s in used], (content, out)
 
 
