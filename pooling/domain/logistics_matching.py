@@ -17,13 +17,13 @@ Pure Python. `match_logistics` groups demands into proposed consolidations:
   valid on it. When the partner has offered capacity for the lane and mode, the
   ship date is one of its departures (cutoff not passed) and the pool's total
   weight and volume stay within what is left of it.
-* Members and ship dates are chosen by saving (`grouping.partition`): the
-  partition of the group's demands into pools that costs the market least,
-  exact where the demands whose windows chain together are few, a greedy build
-  improved by local search elsewhere; a demand joins a pool only where it
-  lowers the total. Where the partner offers capacity, the ship date is one of
-  its departures and pools are formed departure by departure, busiest first,
-  within what is left of each.
+* Members and ship dates are chosen by saving (`grouping.partition`) where the
+  demands whose windows chain together are at most `grouping.EXACT_LIMIT`: the
+  partition into pools that costs the market least, found exactly, so a demand
+  joins a pool only where it lowers the total. Longer chains, and pools on a
+  partner's capacity offers, are formed date by date, the date that covers the
+  most open demands first (on offers: one of its departures, within what is
+  left of it).
 * Price: every price comes from the tariff engine. Weight-rated modes ship as
   one consignment (`price_consignment` on the totals, so weight breaks apply).
   Sea pools are packed into the card's containers plus LCL by `plan_sea` (its
