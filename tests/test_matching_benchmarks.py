@@ -1,4 +1,4 @@
-"""The packing benchmark command: its JSON figures, on two quick instances."""
+"""The packing benchmark command: its JSON figures, on instances the test writes."""
 
 from __future__ import annotations
 
@@ -8,24 +8,43 @@ from io import StringIO
 from django.core.management import call_command
 
 
-def test_packing_benchmark_writes_one_object_per_instance(tmp_path):
-    # given two BPPLIB instances: three items filling one bin exactly, and five of 60
-    exact = tmp_path / "exact_three.txt"
-    exact.write_text("3\n100\n50\n30\n20\n")
-    loose = tmp_path / "five_of_sixty.txt"
-    loose.write_text("5\n100\n60\n60\n60\n60\n60\n")
+def test_packing_benchmark_reports_containers_optimum_and_slowest(tmp_path):
+    # given two BPPLIB instances, one with its optimum listed in optima.tsv
+    (tmp_path / "exact_three.txt").write_text("3\n100\n50\n30\n20\n")
+    (tmp_path / "five_of_sixty.txt").write_text("5\n100\n60\n60\n60\n60\n60\n")
+    (tmp_path / "optima.tsv").write_text("instance\toptimum\nfive_of_sixty\t5\n")
     target = tmp_path / "packing.json"
     out = StringIO()
 
     # when the benchmark runs on them
-    call_command("benchmark", "packing", str(exact), str(loose), "--json", str(target), stdout=out)
+    call_command("benchmark", "packing", str(tmp_path / "exact_three.txt"),
+                 str(tmp_path / "five_of_sixty.txt"), "--json", str(target), stdout=out)
 
-    # then the JSON is a list with the instance, containers, lower bound and seconds
+    # then each instance is reported with containers, optimum, bound and seconds
     figures = json.loads(target.read_text())
-    assert [f["instance"] for f in figures] == ["exact_three", "five_of_sixty"]
-    assert all(set(f) == {"instance", "containers", "lower_bound", "seconds"} for f in figures)
-    assert [f["lower_bound"] for f in figures] == [1, 3]
-    assert [f["containers"] for f in figures] == [1, 5]
-    assert all(isinstance(f["seconds"], float) and f["seconds"] >= 0 for f in figures)
-    text = out.getvalue()
-    assert "five_of_sixty" in text and "total" in text
+    rows = figures["instances"]
+    assert [r["instance"] for r in rows] == ["exact_three", "five_of_sixty"]
+    assert [r["containers"] for r in rows] == [1, 5]
+    assert [r["optimum"] for r in rows] == [None, 5]
+    assert [r["lower_bound"] for r in rows] == [1, 5]
+    assert figures["at_optimum"] == 1 and figures["with_optimum"] == 1
+    assert "Slowest:" in out.getvalue()
+
+
+def test_matching_quality_benchmark_compares_with_its_own_optimum(tmp_path):
+    # given two small markets of each kind
+    target = tmp_path / "quality.json"
+    out = StringIO()
+    # when the quality benchmark runs
+    call_command("benchmark", "matching_quality", "--markets", "2", "--seed", "7",
+                 "--json", str(target), stdout=out)
+    # then every kind reports gaps against the optimum and never beats it by more than
+    # the exact container plans allow
+    figures = json.loads(target.read_text())
+    for kind in ("sea", "air", "ads"):
+        row = figures[kind]
+        assert row["markets"] == 2
+        assert 0 <= row["at_optimum"] <= 2
+        assert 0 <= row["mean_gap"] <= row["worst_gap"]
+        assert 0 <= row["saving_captured"] <= 1
+    assert "saving captured" in out.getvalue()

@@ -57,6 +57,9 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
     assert run.inputs["rate_cards"] == 1
     assert run.inputs["rate_card_versions"] == [
         {"id": card.pk, "version": card.version, "partner_id": card.partner_id}]
+    # and the grouping search's budget is recorded with the run
+    assert run.inputs["grouping"] == {"exact_limit": 12, "exact_groups": 4096,
+                                      "needs_per_pricing": 4, "budget_floor": 20}
     pool = Pool.objects.get()
     assert pool.kind == Pool.Kind.LOGISTICS
     assert pool.state == Pool.State.PROPOSED

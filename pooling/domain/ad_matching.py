@@ -13,22 +13,25 @@ Costs, per member with budget b:
   management fee charged on the pooled spend); computed as the pooled total
   split by budget with the largest-remainder method.
 
-Formation is a deterministic greedy: within each programme and market, needs
-are taken by budget (largest first, then id); each unplaced need seeds a pool
-that grows over every compatible need. Pools that miss the minimum are broken
-up and their members are offered to the pools that did form; the rest stay
-unplaced with the shortfall as reason.
+Formation looks for the cheapest whole (`grouping.partition`): within each
+programme and market, flights that overlap by the minimum flight days chain into
+components; small components are solved exactly over every compatible group,
+larger ones by a greedy build and a local search. A need that reaches the
+minimum alone is measured against its standalone cost, one that does not
+against its `yardstick` (so access always counts as a saving); a pool forms
+only where it lowers the market's total.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from pooling.domain.money import largest_remainder, quantize
+from pooling.domain import grouping
+from pooling.domain.money import largest_remainder, quantize, quantum
 from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
@@ -416,6 +419,127 @@ def _viable(group: _Group) -> bool:
     return len(group.members) >= 2 and group.spend >= group.programme.minimum_spend
 
 
+def yardstick(programme: ProgrammeIn, budget: Decimal) -> Decimal:
+    """What a need costs the market when it is not pooled.
+
+    Its standalone cost when it reaches the minimum alone. A need below the minimum
+    cannot buy alone at all: its yardstick is its budget at the dearer of the two
+    fees and without rebate, plus one minor unit, so any pool that gives it access
+    beats leaving it out, and among pools the cheapest whole still wins.
+    """
+    alone = standalone_cost(programme, budget)
+    if alone is not None:
+        return alone
+    fee = max(programme.standalone_fee_percent, programme.management_fee_percent)
+    return quantize(budget + budget * fee / HUNDRED, programme.currency) + quantum(
+        programme.currency)
+
+
+def _compatible(programme: ProgrammeIn, members: Sequence[AdNeedIn]) -> bool:
+    firms = {n.firm_id for n in members}
+    if len(firms) < len(members):
+        return False
+    for n in members:
+        if not n.excluded_firm_ids.isdisjoint(firms - {n.firm_id}):
+            return False
+    if programme.category_exclusive:
+        categories = [n.category for n in members]
+        if len(set(categories)) < len(categories):
+            return False
+    return True
+
+
+def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | None:
+    """The pooled total of these needs on `programme`, or None when they may not pool.
+
+    They may when they are two or more firms that do not exclude one another (and
+    differ in category on a category-exclusive programme), together reach the
+    minimum, and no member with access alone pays more pooled than alone. Flight
+    overlap is the caller's check.
+    """
+    if len(needs) < 2 or not _compatible(programme, needs):
+        return None
+    group = _Group.of(programme, needs[0].market, needs)
+    if not _viable(group):
+        return None
+    spend, rebate, fee, shares = _costs(group)
+    for need, share in zip(needs, shares, strict=True):
+        alone = standalone_cost(programme, need.budget)
+        if alone is not None and share > alone:
+            return None
+    return spend - rebate + fee
+
+
+def _form_bucket(
+    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
+) -> tuple[list[_Group], dict[int, str]]:
+    """Needs whose flights chain together in small numbers are grouped by saving
+    (exactly); larger chains by the greedy formation with its rescues."""
+    lead = timedelta(days=programme.min_flight_days - 1)
+    ordered = sorted(needs, key=lambda n: n.id)
+    items = [grouping.Need(n.flight_from, n.flight_to - lead, ZERO) for n in ordered]
+    small: list[AdNeedIn] = []
+    large: list[AdNeedIn] = []
+    for part in grouping.components(items):
+        chosen = [ordered[i] for i in part]
+        if len(part) <= grouping.EXACT_LIMIT:
+            small.extend(chosen)
+        else:
+            large.extend(chosen)
+    groups: list[_Group] = []
+    reasons: dict[int, str] = {}
+    for form, bucket in ((_form_by_saving, small), (_form, large)):
+        if bucket:
+            found, why = form(programme, market, bucket, max_members)
+            groups.extend(found)
+            reasons.update(why)
+    return groups, reasons
+
+
+def _form_by_saving(
+    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
+) -> tuple[list[_Group], dict[int, str]]:
+    """Pools for one programme and market: the partition that costs the market least.
+
+    A pool must reach the minimum, respect exclusions, categories and one need per
+    firm, and no member with access alone may pay more pooled than alone; its cost
+    is compared with the members' `yardstick` costs.
+    """
+    ordered = sorted(needs, key=lambda n: n.id)
+    lead = programme.min_flight_days - 1
+    items = [
+        grouping.Need(n.flight_from, n.flight_to - timedelta(days=lead),
+                      yardstick(programme, n.budget))
+        for n in ordered
+    ]
+
+    def price(members: tuple[int, ...]) -> Decimal | None:
+        return pool_cost(programme, [ordered[i] for i in members])
+
+    found, _search = grouping.partition(items, price, max_members=max_members)
+    groups = [_Group.of(programme, market, [ordered[i] for i in g.members]) for g in found]
+    pooled = {n.id for g in groups for n in g.members}
+    reasons: dict[int, str] = {}
+    for need in ordered:
+        if need.id in pooled:
+            continue
+        compatible = [n for n in ordered if n.id != need.id]
+        lone = _Group.of(programme, market, [need])
+        for cand in compatible:
+            if lone.fits(cand, max_members):
+                lone.add(cand)
+        alone = standalone_cost(programme, need.budget)
+        if alone is not None and len(lone.members) > 1:
+            reasons[need.id] = (
+                f"buys on better terms alone on {programme.name}: "
+                f"{fmt_money(alone, programme.currency)} alone, and no pool it could join "
+                f"costs its members less"
+            )
+        else:
+            reasons[need.id] = _left_out_reason(lone)
+    return groups, reasons
+
+
 def _form(
     programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
 ) -> tuple[list[_Group], dict[int, str]]:
@@ -559,7 +683,8 @@ def _match_ads(
 
     pools: list[PoolProposal] = []
     for (programme_id, market), bucket in sorted(buckets.items()):
-        groups, reasons = _form(by_id[programme_id], market, bucket, max(2, max_members))
+        groups, reasons = _form_bucket(by_id[programme_id], market, bucket,
+                                       max(2, max_members))
         pools.extend(_proposal(g, max_members) for g in groups)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
 
@@ -574,6 +699,8 @@ __all__ = [
     "Tier",
     "flight_days",
     "match_ads",
+    "pool_cost",
     "standalone_cost",
     "tier_for",
+    "yardstick",
 ]

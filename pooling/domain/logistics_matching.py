@@ -17,16 +17,21 @@ Pure Python. `match_logistics` groups demands into proposed consolidations:
   valid on it. When the partner has offered capacity for the lane and mode, the
   ship date is one of its departures (cutoff not passed) and the pool's total
   weight and volume stay within what is left of it.
-* Ship dates are chosen by interval stabbing: the date that covers the most
-  open demands (ties: earliest); members are the covering demands with the
-  earliest deadlines, up to `max_members`.
+* Members and ship dates are chosen by saving (`grouping.partition`) where the
+  demands whose windows chain together are at most `grouping.EXACT_LIMIT`: the
+  partition into pools that costs the market least, found exactly, so a demand
+  joins a pool only where it lowers the total. Longer chains, and pools on a
+  partner's capacity offers, are formed date by date, the date that covers the
+  most open demands first (on offers: one of its departures, within what is
+  left of it).
 * Price: every price comes from the tariff engine. Weight-rated modes ship as
   one consignment (`price_consignment` on the totals, so weight breaks apply).
-  Sea pools are packed into the card's containers plus LCL by `plan_sea`, which
-  prices candidate plans by total only (`CardPricer.plan_total`, equal to
+  Sea pools are packed into the card's containers plus LCL by `plan_sea` (its
+  fast fills while candidate pools are compared, the exact plan for the pools
+  proposed), which prices candidate plans by total only (`CardPricer.plan_total`, equal to
   `price_sea_plan(...).total`); the chosen plan is then quoted in full. Each
   member's standalone cost is the total of `price` for its own load on the
-  same card (`CardPricer.price_total`).
+  same card (`CardPricer.price_total`), a whole load never split.
 * A pool is proposed only when it has at least two members and its total is
   below the sum of their standalone costs. The pooled total is split in
   proportion to standalone costs with the largest-remainder method, so no
@@ -43,7 +48,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from pooling.domain import fit, packing
+from pooling.domain import fit, grouping, packing
 from pooling.domain.money import largest_remainder, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -180,9 +185,10 @@ class _Quotes:
             hit = self._pricers[id(card)] = (card, CardPricer(card))
         return hit[1]
 
-    def standalone(self, card: RateCard, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
-        """The total of `price(card, ...)` for one load shipped alone."""
-        return self.pricer(card).price_total(gross_kg, volume_cbm)
+    def standalone(self, card: RateCard, demand: DemandIn) -> Decimal:
+        """The total of `price(card, ...)` for one load shipped alone (whole stays whole)."""
+        return self.pricer(card).price_total(demand.gross_kg, demand.volume_cbm,
+                                             demand.splittable)
 
 
 @dataclass(slots=True)
@@ -366,7 +372,7 @@ def _choose(
             best: tuple[Decimal, tuple[str, str], _Candidate] | None = None
             for cand in fits:
                 try:
-                    total = quotes.standalone(cand.lane.card, demand.gross_kg, demand.volume_cbm)
+                    total = quotes.standalone(cand.lane.card, demand)
                 except TariffError as exc:
                     first_reason = first_reason or str(exc)
                     continue
@@ -457,6 +463,53 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
         ],
     }
     return _Priced(quote.total, quote.note, plan)
+
+
+def _sea_inputs(
+    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
+) -> tuple[list[packing.Load], list[packing.ContainerType],
+           Callable[[Sequence[str], Decimal, Decimal], Decimal], Decimal]:
+    """The packing engine's loads, container types, plan cost and price slack for a card."""
+    loads = [
+        packing.Load(
+            id=c.demand.id,
+            volume_cbm=c.demand.volume_cbm,
+            gross_kg=c.demand.gross_kg,
+            splittable=c.demand.splittable,
+        )
+        for c in members
+    ]
+    types = [
+        packing.ContainerType(
+            code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
+        )
+        for e in card.equipment
+    ]
+    has_lcl = card.lcl_rate_per_wm is not None
+    position = {e.code: i for i, e in enumerate(card.equipment)}
+    n_types = len(card.equipment)
+
+    def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        has_cargo = lcl_kg > 0 or lcl_cbm > 0
+        if has_cargo and not has_lcl:
+            return _UNPRICEABLE
+        if not codes and not has_cargo:
+            return ZERO
+        counts = [0] * n_types
+        for code in codes:
+            counts[position[code]] += 1
+        return pricer.plan_total(counts, lcl_kg, lcl_cbm)
+
+    return loads, types, plan_cost, quantum(card.currency) * len(types)
+
+
+def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer) -> Decimal:
+    """The pooled total of the fast plan (what grouping compares candidate pools by)."""
+    loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
+    return packing.plan_sea(
+        loads, types, lambda kg, cbm: plan_cost((), kg, cbm), fixed_cost=plan_cost,
+        price_slack=slack, exact=False,
+    ).cost
 
 
 def _price_sea(
@@ -735,12 +788,31 @@ def _match_group(
     today: date,
     consolidation_days: int,
     max_members: int,
+    by_saving: bool = True,
 ) -> tuple[list[PoolProposal], dict[int, str]]:
     card = group.lane.card
     is_sea = _family(card.mode) == "sea"
     offers = _offers_for(group, capacities, today, book)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
+    if offers is None and by_saving:
+        # Demands whose windows chain together in small numbers are grouped by saving
+        # (exactly); longer chains by busiest departure date, as below.
+        items = [grouping.Need(c.first, c.last, ZERO) for c in group.members]
+        small: list[_Candidate] = []
+        large: list[_Candidate] = []
+        for part in grouping.components(items):
+            (small if len(part) <= grouping.EXACT_LIMIT else large).extend(
+                group.members[i] for i in part)
+        pools, reasons = _match_group_by_saving(
+            replace(group, members=small), quotes, consolidation_days, max_members)
+        if large:
+            more, why = _match_group(
+                replace(group, members=sorted(large, key=_demand_key_of)), capacities, book,
+                quotes, today, consolidation_days, max_members, by_saving=False)
+            pools.extend(more)
+            reasons.update(why)
+        return pools, reasons
     if offers is not None and not offers:
         for cand in group.members:
             reasons[cand.demand.id] = (
@@ -754,7 +826,7 @@ def _match_group(
     dead_dates: set[date] = set()
     offer_by_day = {o.departure: o for o in offers} if offers is not None else {}
     stab = _Stabber(open_)
-    price_alone: Callable[[Decimal, Decimal], Decimal] | None = None
+    price_alone: Callable[[Decimal, Decimal, bool], Decimal] | None = None
     while len(open_) >= 2:
         if offers is not None:
             dates = [d for d in offer_by_day if d not in dead_dates]
@@ -782,7 +854,8 @@ def _match_group(
                 if alone is None:
                     if price_alone is None:
                         price_alone = quotes.pricer(card).price_total
-                    alone = price_alone(cand.demand.gross_kg, cand.demand.volume_cbm)
+                    alone = price_alone(cand.demand.gross_kg, cand.demand.volume_cbm,
+                                        cand.demand.splittable)
             except TariffError as exc:
                 reasons[cand.demand.id] = str(exc)
                 continue
@@ -833,6 +906,105 @@ def _match_group(
     return pools, reasons
 
 
+def _match_group_by_saving(
+    group: _Group, quotes: _Quotes, consolidation_days: int, max_members: int,
+) -> tuple[list[PoolProposal], dict[int, str]]:
+    """Pools for a group without capacity limits: the partition that saves most in total."""
+    card = group.lane.card
+    is_sea = _family(card.mode) == "sea"
+    pricer = quotes.pricer(card)
+    reasons: dict[int, str] = {}
+    cands: list[_Candidate] = []
+    standalone: list[Decimal] = []
+    for cand in sorted(group.members, key=_demand_key_of):
+        d = cand.demand
+        try:
+            alone = cand.standalone
+            if alone is None:
+                alone = pricer.price_total(d.gross_kg, d.volume_cbm, d.splittable)
+        except TariffError as exc:
+            reasons[d.id] = str(exc)
+            continue
+        cands.append(cand)
+        standalone.append(alone)
+    needs = [grouping.Need(c.first, c.last, alone) for c, alone in zip(cands, standalone,
+                                                                        strict=True)]
+    failures: dict[int, str] = {}
+
+    def price(members: tuple[int, ...]) -> Decimal | None:
+        chosen = [cands[i] for i in members]
+        try:
+            if is_sea:
+                return _sea_total(card, chosen, pricer)
+            gross = sum((c.demand.gross_kg for c in chosen), ZERO)
+            cbm = sum((c.demand.volume_cbm for c in chosen), ZERO)
+            return pricer.consignment_total(gross, cbm)
+        except (TariffError, packing.PackingError) as exc:
+            for i in members:
+                failures.setdefault(i, f"the pooled shipment cannot be priced: {exc}")
+            return None
+
+    found, _search = grouping.partition(needs, price, max_members=max_members)
+    pools: list[PoolProposal] = []
+    pooled: set[int] = set()
+    for g in found:
+        kept = [cands[i] for i in g.members]
+        alone_costs = [standalone[i] for i in g.members]
+        try:
+            priced = (_price_sea(card, kept, pricer) if is_sea
+                      else _price_consolidation(card, kept))
+        except (TariffError, packing.PackingError) as exc:  # pragma: no cover - priced above
+            for cand in kept:
+                reasons[cand.demand.id] = f"the pooled shipment cannot be priced: {exc}"
+            continue
+        if priced.total >= sum(alone_costs, ZERO):  # pragma: no cover - exact is cheaper
+            continue
+        pooled.update(g.members)
+        pools.append(_proposal(group, g.ship_date, kept, priced, alone_costs, None,
+                               consolidation_days, max_members))
+    alone_ok = {i for part in grouping.components(needs) if len(part) >= 2 for i in part}
+    for i, cand in enumerate(cands):
+        if i in pooled:
+            continue
+        d = cand.demand
+        if i in failures:
+            reasons[d.id] = failures[i]
+        elif i in alone_ok:
+            reasons[d.id] = (
+                f"pooling does not save on rate card {card.id} v{card.version}: no group "
+                f"with a common ship date costs less than its members alone"
+            )
+        else:
+            reasons[d.id] = (
+                f"no other demand on the lane fits its window "
+                f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)"
+            )
+    return pools, reasons
+
+
+def pool_total(card: RateCard, demands: Sequence[DemandIn], *, exact: bool = False) -> Decimal:
+    """What these demands cost shipped as one consolidation on `card`, as grouping prices
+    candidate pools (`exact=False`: the sea planner's fast fills) or as proposed.
+
+    Raises `TariffError` or `packing.PackingError` when it cannot be priced.
+    """
+    pricer = CardPricer(card)
+    lane = LaneCard(card=card, partner_id=0, valid_from=date.min, valid_to=None)
+    members = [_Candidate(demand=d, lane=lane, first=date.min, last=date.min)
+               for d in sorted(demands, key=_demand_key)]
+    if _family(card.mode) == "sea":
+        if exact:
+            return _price_sea(card, members, pricer).total
+        return _sea_total(card, members, pricer)
+    gross = sum((d.gross_kg for d in demands), ZERO)
+    cbm = sum((d.volume_cbm for d in demands), ZERO)
+    return pricer.consignment_total(gross, cbm)
+
+
+def _demand_key_of(cand: _Candidate) -> int:
+    return cand.demand.id
+
+
 def price_pool(
     card: RateCard,
     demands: Sequence[DemandIn],
@@ -856,7 +1028,7 @@ def price_pool(
     candidates = [_Candidate(demand=d, lane=lane, first=ship_date, last=ship_date)
                   for d in members]
     pricer = CardPricer(card)
-    standalone = [pricer.price_total(d.gross_kg, d.volume_cbm) for d in members]
+    standalone = [pricer.price_total(d.gross_kg, d.volume_cbm, d.splittable) for d in members]
     if _family(card.mode) == "sea":
         priced = _price_sea(card, candidates, pricer)
     else:
@@ -973,5 +1145,6 @@ __all__ = [
     "DemandIn",
     "LaneCard",
     "match_logistics",
+    "pool_total",
     "price_pool",
 ]

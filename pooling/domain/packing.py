@@ -29,9 +29,16 @@ import bisect
 import itertools
 import math
 import operator
+import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import Any
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import coo_matrix, csr_matrix, vstack
 
 __all__ = [
     "Container",
@@ -40,7 +47,12 @@ __all__ = [
     "PackingError",
     "Placement",
     "SeaPlan",
+    "MAX_EXACT_LOADS",
+    "bins_lower_bound",
+    "first_fit_decreasing",
+    "pack_bins",
     "plan_sea",
+    "validate_bins",
 ]
 
 ZERO = Decimal(0)
@@ -55,6 +67,10 @@ _MAX_EXACT_WHOLE = 4
 _MAX_EXACT_ASSIGNMENTS = 4_096
 # Bigger pools: fill at most this many multisets near the count bound.
 _MAX_NEAR_FILLS = 4
+# Pools of up to this many loads also get the plan of the integer programme, which
+# is optimal for a tariff that is linear in container counts and in the LCL W/M.
+MAX_EXACT_LOADS = 15
+_MIP_SECONDS = 0.5
 
 LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
@@ -525,6 +541,7 @@ def plan_sea(
     *,
     fixed_cost: FixedCost | None = None,
     price_slack: Decimal | None = None,
+    exact: bool = True,
 ) -> SeaPlan:
     """The cheapest plan found for shipping `loads` in containers and LCL.
 
@@ -534,6 +551,11 @@ def plan_sea(
     (a tariff that rounds each line and adds only fees and surcharges): the search then
     stops as soon as the cheapest remaining multiset cannot beat the best plan, which
     gives the same plan as trying them all.
+
+    With `exact` (the default) a pool of up to `MAX_EXACT_LOADS` loads also gets
+    the integer programme's plan, and every pool the fewest boxes of each single
+    type for its whole loads; without it only the fast fills run (for scoring
+    many candidate pools, where only the chosen ones need the best plan).
     """
     _validate(loads, container_types)
     types = list(container_types)
@@ -685,6 +707,15 @@ def plan_sea(
                     best_greedy = (combo, by_kg)
                 if not any_lcl:
                     break
+    placeable = [*whole, *splittable]
+    if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
+        if len(placeable) > MAX_EXACT_LOADS:
+            for combo, fill in _fills_one_type(types, whole, splittable):
+                consider(combo, fill)
+        else:
+            solved = _fill_mip(types, whole, splittable, too_big, cost)
+            if solved is not None:
+                consider(*solved)
     if best_greedy is not None:
         combo, by_kg = best_greedy
         best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
@@ -790,6 +821,235 @@ def _search_near_bound(
     return best_combo, best_fill
 
 
+def _fills_one_type(
+    types: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load]
+) -> list[tuple[list[ContainerType], _Fill]]:
+    """Per type, the fewest boxes for the whole loads by volume (`pack_bins`), when
+    that packing also respects the payload; splittable loads then take the room left."""
+    fills: list[tuple[list[ContainerType], _Fill]] = []
+    grid_whole = _grid_loads(whole)
+    if grid_whole is None or not whole:
+        return fills
+    for t in types:
+        cap = _grid(t.usable_cbm, 6)
+        if cap is None or any(not _fits(ld, t) for ld in whole):
+            continue
+        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.05)
+        if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
+            continue
+        combo = [t] * len(bins)
+        content = [[Placement(whole[i].id, whole[i].volume_cbm, whole[i].gross_kg) for i in b]
+                   for b in bins]
+        rooms_cbm = [t.usable_cbm - sum((p.volume_cbm for p in c), ZERO) for c in content]
+        rooms_kg = [t.payload_kg - sum((p.gross_kg for p in c), ZERO) for c in content]
+        lcl: list[Placement] = []
+        _place_splittable(splittable, rooms_cbm, rooms_kg, content, lcl)
+        fills.append((combo, (content, lcl)))
+    return fills
+
+
+def _lcl_model(
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> tuple[float, float, float] | None:
+    """The LCL charge as cost per tonne, per CBM and a minimum, read off the tariff.
+
+    None when cargo outside containers cannot be priced (no LCL rate).
+    """
+    big = Decimal(1000)
+    try:
+        base_cbm = cost((), ZERO, big)
+        per_cbm = (cost((), ZERO, 2 * big) - base_cbm) / big
+        per_t = (cost((), 2 * big * 1000, ZERO) - cost((), big * 1000, ZERO)) / big
+        fees = base_cbm - per_cbm * big
+        minimum = cost((), ZERO, CBM_STEP) - fees
+    except (ArithmeticError, ValueError):
+        return None
+    if not all(v.is_finite() for v in (per_cbm, per_t, minimum)):
+        return None
+    return float(per_t), float(per_cbm), float(max(minimum, ZERO))
+
+
+def _fill_mip(
+    types: Sequence[ContainerType],
+    whole: Sequence[Load],
+    splittable: Sequence[Load],
+    too_big: Sequence[Placement],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> tuple[list[ContainerType], _Fill] | None:
+    """The optimal plan of a small pool by an integer programme (HiGHS).
+
+    Boxes of each type are slots that may open (in order, to break symmetry);
+    each whole load goes to one open box or to LCL; a splittable load's parts
+    are fractions at its own density. The objective is the boxes' prices plus
+    the LCL charge, max(per tonne x t, per CBM x CBM, minimum) when anything
+    ships LCL. The parts are rounded down to the grid, and what rounding leaves
+    goes where the load's largest part is when it fits, else to LCL.
+    """
+    lcl = _lcl_model(cost)
+    loads = [*whole, *splittable]
+    n = len(loads)
+    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
+    slots: list[ContainerType] = []
+    for t in types:
+        need = max(math.ceil(total_cbm / t.usable_cbm), math.ceil(total_kg / t.payload_kg), 1)
+        slots += [t] * min(need + 1, n + sum(1 for ld in splittable if not _fits(ld, t)) * 2)
+    m = len(slots)
+    # Variables: open[s], x[i, s] (i-th load in slot s), lcl_part[i], lcl_used, lcl_charge.
+    nx = n * m
+    v_open = 0
+    v_x = m
+    v_lcl = m + nx
+    v_used = v_lcl + n
+    v_charge = v_used + 1
+    nv = v_charge + 1
+    c = np.zeros(nv)
+    for s, t in enumerate(slots):
+        c[v_open + s] = float(t.price)
+    c[v_charge] = 1.0
+    integrality = np.zeros(nv)
+    integrality[v_open:v_open + m] = 1
+    lower = np.zeros(nv)
+    upper = np.ones(nv)
+    upper[v_charge] = np.inf
+    for i, ld in enumerate(loads):
+        for s, t in enumerate(slots):
+            if not ld.splittable:
+                integrality[v_x + i * m + s] = 1
+                if not _fits(ld, t):
+                    upper[v_x + i * m + s] = 0
+        if not ld.splittable:
+            integrality[v_lcl + i] = 1
+    integrality[v_used] = 1
+    rows: list[tuple[dict[int, float], float, float]] = []
+    for i in range(n):  # each load fully placed
+        row = {v_x + i * m + s: 1.0 for s in range(m)}
+        row[v_lcl + i] = 1.0
+        rows.append((row, 1.0, 1.0))
+    for s, t in enumerate(slots):
+        vol_row = {v_x + i * m + s: float(ld.volume_cbm) for i, ld in enumerate(loads)}
+        vol_row[v_open + s] = -float(t.usable_cbm)
+        rows.append((vol_row, -np.inf, 0.0))
+        kg_row = {v_x + i * m + s: float(ld.gross_kg) for i, ld in enumerate(loads)}
+        kg_row[v_open + s] = -float(t.payload_kg)
+        rows.append((kg_row, -np.inf, 0.0))
+        if s + 1 < m and slots[s + 1] is t:
+            rows.append(({v_open + s + 1: 1.0, v_open + s: -1.0}, -np.inf, 0.0))
+    too_big_kg = float(sum((p.gross_kg for p in too_big), ZERO))
+    too_big_cbm = float(sum((p.volume_cbm for p in too_big), ZERO))
+    if lcl is None:
+        if too_big:
+            return None
+        for i in range(n):
+            upper[v_lcl + i] = 0
+        upper[v_used] = 0
+    else:
+        per_t, per_cbm, minimum = lcl
+        row_t = {v_lcl + i: float(ld.gross_kg) / 1000 * per_t for i, ld in enumerate(loads)}
+        row_t[v_charge] = -1.0
+        rows.append((row_t, -np.inf, -too_big_kg / 1000 * per_t))
+        row_c = {v_lcl + i: float(ld.volume_cbm) * per_cbm for i, ld in enumerate(loads)}
+        row_c[v_charge] = -1.0
+        rows.append((row_c, -np.inf, -too_big_cbm * per_cbm))
+        rows.append(({v_used: minimum, v_charge: -1.0}, -np.inf, 0.0))
+        for i in range(n):
+            rows.append(({v_lcl + i: 1.0, v_used: -1.0}, -np.inf, 0.0))
+        if too_big:
+            lower[v_used] = 1
+    matrix = np.zeros((len(rows), nv))
+    lo = np.empty(len(rows))
+    hi = np.empty(len(rows))
+    for r, (row, low, high) in enumerate(rows):
+        for j, value in row.items():
+            matrix[r, j] = value
+        lo[r], hi[r] = low, high
+    result = milp(
+        c, constraints=[LinearConstraint(matrix, lo, hi)], integrality=integrality,
+        bounds=Bounds(lower, upper), options={"time_limit": _MIP_SECONDS, "disp": False},
+    )
+    if result.x is None:
+        return None
+    x = result.x
+    used = [s for s in range(m) if x[v_open + s] > 0.5]
+    content: list[list[Placement]] = [[] for _ in used]
+    rooms_cbm = [slots[s].usable_cbm for s in used]
+    rooms_kg = [slots[s].payload_kg for s in used]
+    out: list[Placement] = []
+    for i, ld in enumerate(loads):
+        shares = [(x[v_x + i * m + s], k) for k, s in enumerate(used)]
+        if not ld.splittable:
+            top_share, top = max(shares, default=(0.0, -1))
+            if top >= 0 and top_share > 0.5 and _fits_room(ld.volume_cbm, ld.gross_kg,
+                                                           rooms_cbm[top], rooms_kg[top]):
+                content[top].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+                rooms_cbm[top] -= ld.volume_cbm
+                rooms_kg[top] -= ld.gross_kg
+            else:
+                out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+            continue
+        vol, kg = ld.volume_cbm, ld.gross_kg
+        if vol == 0 and kg == 0:  # nothing to carry: it rides in the first box
+            (content[0] if content else out).append(Placement(ld.id, vol, kg))
+            continue
+        placed: list[tuple[int, Decimal, Decimal]] = []
+        for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
+            if share <= 1e-9 or vol <= 0:
+                continue
+            want = min((ld.volume_cbm * Decimal(float(share))).quantize(CBM_STEP, ROUND_DOWN), vol)
+            if ld.volume_cbm > 0:
+                want_kg = (ld.gross_kg * want / ld.volume_cbm).quantize(KG_STEP, ROUND_DOWN)
+            else:
+                want_kg = min((ld.gross_kg * Decimal(float(share))).quantize(KG_STEP, ROUND_DOWN),
+                              kg)
+            part_vol, part_kg = _split_part(want, min(want_kg, kg), rooms_cbm[k], rooms_kg[k])
+            if part_vol <= 0 and part_kg <= 0:
+                continue
+            placed.append((k, part_vol, part_kg))
+            rooms_cbm[k] -= part_vol
+            rooms_kg[k] -= part_kg
+            vol -= part_vol
+            kg -= part_kg
+        if vol > 0 or kg > 0:
+            # What rounding left: with a part it already has when there is room,
+            # else in any box with room, else LCL.
+            held = [k for k, _v, _g in placed]
+            for k in [*held, *range(len(used))]:
+                if vol <= rooms_cbm[k] and kg <= rooms_kg[k]:
+                    placed.append((k, vol, kg))
+                    rooms_cbm[k] -= vol
+                    rooms_kg[k] -= kg
+                    vol = kg = ZERO
+                    break
+        merged: dict[int, tuple[Decimal, Decimal]] = {}
+        for k, part_vol, part_kg in placed:
+            had = merged.get(k, (ZERO, ZERO))
+            merged[k] = (had[0] + part_vol, had[1] + part_kg)
+        placed = [(k, v, g) for k, (v, g) in sorted(merged.items())]
+        for k, part_vol, part_kg in placed:
+            content[k].append(Placement(ld.id, part_vol, part_kg))
+        if vol > 0 or kg > 0:
+            out.append(Placement(ld.id, vol, kg))
+    # The fill must hold every load exactly, within every box; otherwise the fast
+    # fills stand.
+    parts: dict[str | int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for placements in [*content, out]:
+        for p in placements:
+            parts[p.load_id][0] += p.volume_cbm
+            parts[p.load_id][1] += p.gross_kg
+    for ld in loads:
+        if ld.id not in parts or parts[ld.id] != [ld.volume_cbm, ld.gross_kg]:
+            return None
+    for k, s in enumerate(used):
+        if sum((p.volume_cbm for p in content[k]), ZERO) > slots[s].usable_cbm or sum(
+                (p.gross_kg for p in content[k]), ZERO) > slots[s].payload_kg:
+            return None
+    return [slots[s] for s in used], (content, out)
+
+
+def _fits_room(vol: Decimal, kg: Decimal, room_cbm: Decimal, room_kg: Decimal) -> bool:
+    return vol <= room_cbm and kg <= room_kg
+
+
 def _grid_placement(
     loads: Sequence[Load], grid_loads: Sequence[_GridLoad], part: _GridPart
 ) -> Placement:
@@ -803,3 +1063,376 @@ def _grid_placement(
 
 def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
     return [Placement(ld.id, ld.volume_cbm, ld.gross_kg) for ld in loads]
+
+
+# ------------------------------------------- one container type, one measure
+#
+# The one-dimensional core of the engine: whole loads of integer size into
+# containers of one integer capacity (volume on the packing grid, say). It
+# serves the sea planner (a type's fewest boxes for the whole loads) and is
+# what `benchmark packing` measures. Stages, each stopping at the lower bound:
+#
+# 1. First-fit decreasing against Martello and Toth's L2 bound.
+# 2. The arc-flow model (Valerio de Carvalho) solved as a linear programme with
+#    HiGHS; its paths are the patterns of a fractional packing, their counts
+#    rounded down are kept, and the few loads left over are packed exactly by
+#    the same model as an integer programme with the number of boxes fixed.
+#    When the loads fill the bound's boxes to the last unit, every box must be
+#    full, so waste arcs are left out and the model shrinks.
+# 3. The arc-flow integer programme on all loads, with what time is left.
+#
+# Every result is a valid packing; the time limit only decides how hard the
+# last stages try, never validity.
+
+BinPacking = list[list[int]]
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def bins_lower_bound(sizes: Sequence[int], capacity: int) -> int:
+    """Martello and Toth's L2 bound; never below ceil(sum / capacity)."""
+    _check_bins(sizes, capacity)
+    positive = [s for s in sizes if s > 0]
+    best = _ceil_div(sum(positive), capacity)
+    for k in {0} | {s for s in positive if 2 * s <= capacity}:
+        big = sum(1 for s in positive if s > capacity - k)
+        mid = [s for s in positive if capacity - k >= s and 2 * s > capacity]
+        small_sum = sum(s for s in positive if 2 * s <= capacity and s >= k)
+        free_in_mid = len(mid) * capacity - sum(mid)
+        extra = max(0, _ceil_div(small_sum - free_in_mid, capacity))
+        best = max(best, big + len(mid) + extra)
+    return best
+
+
+def _check_bins(sizes: Sequence[int], capacity: int) -> None:
+    if capacity <= 0:
+        raise PackingError(f"The capacity must be positive, got {capacity}.")
+    for i, s in enumerate(sizes):
+        if s < 0:
+            raise PackingError(f"Item {i} has a negative size ({s}).")
+        if s > capacity:
+            raise PackingError(f"Item {i} (size {s}) exceeds the capacity {capacity}.")
+
+
+def validate_bins(bins: Sequence[Sequence[int]], sizes: Sequence[int], capacity: int) -> None:
+    """Raise PackingError unless `bins` holds every item exactly once within capacity."""
+    seen = [0] * len(sizes)
+    for b, content in enumerate(bins):
+        if not content:
+            raise PackingError(f"Bin {b} is empty.")
+        load = 0
+        for i in content:
+            if not 0 <= i < len(sizes):
+                raise PackingError(f"Bin {b} holds an unknown item {i}.")
+            seen[i] += 1
+            load += sizes[i]
+        if load > capacity:
+            raise PackingError(f"Bin {b} is loaded to {load}, above the capacity {capacity}.")
+    for i, times in enumerate(seen):
+        if times != 1:
+            raise PackingError(f"Item {i} is packed {times} times.")
+
+
+def first_fit_decreasing(sizes: Sequence[int], capacity: int) -> BinPacking:
+    _check_bins(sizes, capacity)
+    order = sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))
+    bins: BinPacking = []
+    free: list[int] = []
+    for i in order:
+        s = sizes[i]
+        for b, room in enumerate(free):
+            if s <= room:
+                bins[b].append(i)
+                free[b] = room - s
+                break
+        else:
+            bins.append([i])
+            free.append(capacity - s)
+    return bins
+
+
+@dataclass
+class _ArcFlow:
+    """The arc-flow graph of distinct sizes `vals` (decreasing) with demands `demand`."""
+
+    vals: list[int]
+    demand: list[int]
+    capacity: int
+    full: bool  # every box filled exactly: no waste arcs
+    arcs: list[tuple[int, int, int]]  # (tail, head, size index)
+    nodes: list[int]
+    waste: list[int]  # nodes with an arc to the capacity that carries no load
+
+    @classmethod
+    def build(cls, vals: list[int], demand: list[int], capacity: int, full: bool) -> _ArcFlow:
+        reach = {0}
+        arcs: set[tuple[int, int, int]] = set()
+        for t, v in enumerate(vals):
+            frontier = sorted(reach)
+            added: set[int] = set()
+            for _ in range(demand[t]):
+                step: set[int] = set()
+                for d in frontier:
+                    e = d + v
+                    if e <= capacity:
+                        arcs.add((d, e, t))
+                        step.add(e)
+                if not step:
+                    break
+                added |= step
+                frontier = sorted(step)
+            reach |= added
+        nodes = sorted(reach | {capacity})
+        waste = [] if full else [n for n in nodes if n not in (0, capacity)]
+        return cls(vals, demand, capacity, full, sorted(arcs), nodes, waste)
+
+    def _model(self) -> tuple[Any, Any, Any, int]:
+        index = {n: i for i, n in enumerate(self.nodes)}
+        na = len(self.arcs)
+        nv = na + len(self.waste) + 1
+        z = nv - 1
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[int] = []
+        for j, (a, b, _t) in enumerate(self.arcs):
+            rows += [index[a], index[b]]
+            cols += [j, j]
+            data += [-1, 1]
+        for k, n in enumerate(self.waste):
+            rows += [index[n], index[self.capacity]]
+            cols += [na + k, na + k]
+            data += [-1, 1]
+        rows += [index[0], index[self.capacity]]
+        cols += [z, z]
+        data += [1, -1]
+        flow = csr_matrix(coo_matrix((data, (rows, cols)), shape=(len(self.nodes), nv)))
+        cover = csr_matrix(coo_matrix(
+            ([1] * na, ([t for _a, _b, t in self.arcs], list(range(na)))),
+            shape=(len(self.vals), nv),
+        ))
+        return flow, cover, index, z
+
+    def solve(self, *, integral: bool, boxes: int | None, time_limit: float) -> list[float] | None:
+        """Arc and waste flows of an optimal (fractional or integral) packing, or None."""
+        flow, cover, _index, z = self._model()
+        nv = z + 1
+        cost = np.zeros(nv)
+        cost[z] = 1
+        demand = np.array(self.demand, dtype=float)
+        upper = np.full(nv, np.inf)
+        for j, (_a, _b, t) in enumerate(self.arcs):
+            upper[j] = self.demand[t]
+        lower = np.zeros(nv)
+        if boxes is not None:
+            lower[z] = upper[z] = boxes
+        constraints = [
+            LinearConstraint(flow, 0, 0),
+            LinearConstraint(cover, demand, demand if self.full else np.inf),
+        ]
+        if not integral:
+            # The relaxation through linprog: HiGHS' simplex without the MIP machinery.
+            lp = linprog(
+                cost, A_eq=flow if not self.full else vstack([flow, cover]),
+                b_eq=np.zeros(flow.shape[0]) if not self.full
+                else np.concatenate([np.zeros(flow.shape[0]), demand]),
+                A_ub=None if self.full else -cover, b_ub=None if self.full else -demand,
+                bounds=(0, None), method="highs",
+                options={"time_limit": max(time_limit, 0.01)},
+            )
+            return None if lp.x is None else [float(v) for v in lp.x]
+        result = milp(
+            cost, constraints=constraints, bounds=Bounds(lower, upper),
+            integrality=np.ones(nv) if integral else np.zeros(nv),
+            options={"time_limit": max(time_limit, 0.01), "disp": False},
+        )
+        if result.x is None or (integral and result.status not in (0, 1)):
+            return None
+        if integral and result.status == 1 and not result.success and result.x is None:
+            return None
+        return [float(x) for x in result.x]
+
+    def patterns(self, x: Sequence[float]) -> list[tuple[list[int], float]]:
+        """Decompose a flow into paths 0 -> capacity: (size indices, amount)."""
+        eps = 1e-7
+        out: dict[int, list[list[Any]]] = defaultdict(list)
+        na = len(self.arcs)
+        for j, (a, b, t) in enumerate(self.arcs):
+            if x[j] > eps:
+                out[a].append([b, t, x[j]])
+        for k, n in enumerate(self.waste):
+            if x[na + k] > eps:
+                out[n].append([self.capacity, -1, x[na + k]])
+        found: list[tuple[list[int], float]] = []
+        while any(e[2] > eps for e in out.get(0, ())):
+            node = 0
+            path: list[list[Any]] = []
+            while node != self.capacity:
+                live = [e for e in out.get(node, ()) if e[2] > eps]
+                if not live:
+                    break
+                edge = max(live, key=lambda e: (e[2], -e[1]))
+                path.append(edge)
+                node = edge[0]
+            if node != self.capacity:
+                for edge in path:
+                    edge[2] = 0.0
+                continue
+            amount = min(e[2] for e in path)
+            for edge in path:
+                edge[2] -= amount
+            found.append(([e[1] for e in path if e[1] >= 0], amount))
+        return found
+
+
+def _bins_from_patterns(
+    patterns: Sequence[tuple[list[int], int]], pools: list[list[int]]
+) -> BinPacking:
+    """Boxes from (size indices, count) patterns, drawing items from `pools` per size."""
+    bins: BinPacking = []
+    for pattern, count in patterns:
+        for _ in range(count):
+            content = [pools[t].pop() for t in pattern if pools[t]]
+            if content:
+                bins.append(content)
+    return bins
+
+
+def _min_slack(items: Sequence[int], sizes: Sequence[int], capacity: int) -> BinPacking:
+    """Minimum bin slack: each box takes the largest item left and the subset of the
+    others that fills what remains most closely (a subset-sum table per box)."""
+    left = sorted(items, key=lambda i: (-sizes[i], i))
+    bins: BinPacking = []
+    while left:
+        first, rest = left[0], left[1:]
+        room = capacity - sizes[first]
+        # reach[s]: the position in `rest` of the item that first reached sum s.
+        reach: dict[int, tuple[int, int]] = {0: (-1, -1)}
+        for k, i in enumerate(rest):
+            size = sizes[i]
+            if size > room or size == 0:
+                continue
+            for total in sorted(reach, reverse=True):
+                new = total + size
+                if new <= room and new not in reach:
+                    reach[new] = (total, k)
+            if room in reach:
+                break
+        total = max(reach)
+        chosen: set[int] = set()
+        while total:
+            total, k = reach[total]
+            chosen.add(k)
+        bins.append([first, *(rest[k] for k in sorted(chosen))])
+        left = [i for k, i in enumerate(rest) if k not in chosen]
+    return bins
+
+
+def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -> BinPacking:
+    """Items (indices into `sizes`) in as few boxes of `capacity` as the stages find.
+
+    Deterministic for a given input unless the time limit cuts an integer
+    programme short. Zero-size items share the first box.
+    """
+    _check_bins(sizes, capacity)
+    deadline = time.perf_counter() + time_limit
+    best = first_fit_decreasing(sizes, capacity)
+    bound = max(bins_lower_bound(sizes, capacity), 1 if sizes else 0)
+    if len(best) <= bound:
+        return best
+    full = sum(sizes) == bound * capacity
+    # Minimum bin slack when boxes may keep some room (with none to spare, every box
+    # must be filled exactly and the arc-flow model without waste is quicker).
+    if not full and len(sizes) * capacity <= 400_000:
+        slack = _min_slack([i for i, s in enumerate(sizes) if s > 0], sizes, capacity)
+        if len(slack) < len(best):
+            slack[0].extend(i for i, s in enumerate(sizes) if s == 0)
+            best = slack
+            if len(best) <= bound:
+                validate_bins(best, sizes, capacity)
+                return best
+    positive = [i for i, s in enumerate(sizes) if s > 0]
+    zero = [i for i, s in enumerate(sizes) if s == 0]
+    vals = sorted({sizes[i] for i in positive}, reverse=True)
+    position = {v: t for t, v in enumerate(vals)}
+
+    def item_pools(items: Sequence[int]) -> list[list[int]]:
+        pools: list[list[int]] = [[] for _ in vals]
+        for i in sorted(items, key=lambda i: (-sizes[i], -i)):
+            pools[position[sizes[i]]].append(i)
+        return pools
+
+    def demand_of(items: Sequence[int]) -> list[int]:
+        demand = [0] * len(vals)
+        for i in items:
+            demand[position[sizes[i]]] += 1
+        return demand
+
+    def exact(items: list[int], boxes: int, seconds: float) -> BinPacking | None:
+        """`items` in exactly `boxes` boxes by the integer programme, or None."""
+        if not items:
+            return []
+        total = sum(sizes[i] for i in items)
+        if boxes < bins_lower_bound([sizes[i] for i in items], capacity):
+            return None
+        graph = _ArcFlow.build(vals, demand_of(items), capacity, total == boxes * capacity)
+        x = graph.solve(integral=True, boxes=boxes, time_limit=seconds)
+        if x is None:
+            return None
+        rounded = [(p, int(round(a))) for p, a in graph.patterns([round(v) for v in x])]
+        pools = item_pools(items)
+        bins = _bins_from_patterns(rounded, pools)
+        if any(pools):
+            return None
+        return bins
+
+    def finish(bins: BinPacking) -> BinPacking:
+        if zero:
+            bins[0].extend(zero)
+        validate_bins(bins, sizes, capacity)
+        return bins
+
+    graph = _ArcFlow.build(vals, demand_of(positive), capacity, full)
+    x = graph.solve(integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
+    if x is not None:
+        fractional = graph.patterns(x)
+        # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
+        # First the quick fill of what is left, at every level; then the exact one.
+        for relax in () if full else (0, 1, 2, 3, 5, 8):
+            if time.perf_counter() >= deadline:
+                break
+            kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
+            pools = item_pools(positive)
+            fixed = _bins_from_patterns(kept, pools)
+            rest = [i for pool in pools for i in pool]
+            quick = _min_slack(rest, sizes, capacity)
+            if len(fixed) + len(quick) <= bound:
+                return finish(fixed + quick)
+        for relax in (0, 1, 2, 4):
+            if time.perf_counter() >= deadline:
+                break
+            kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
+            pools = item_pools(positive)
+            fixed = _bins_from_patterns(kept, pools)
+            rest = [i for pool in pools for i in pool]
+            rest_bins = exact(rest, bound - len(fixed), deadline - time.perf_counter())
+            if rest_bins is not None:
+                return finish(fixed + rest_bins)
+            rest_ffd = first_fit_decreasing([sizes[i] for i in rest], capacity)
+            candidate = fixed + [[rest[k] for k in b] for b in rest_ffd]
+            if len(candidate) < len(best):
+                best = candidate
+    left = deadline - time.perf_counter()
+    if left > 0:
+        whole = exact(positive, bound, left)
+        if whole is not None:
+            return finish(whole)
+    if zero:
+        best = [list(b) for b in best]
+        for b in best:
+            for i in zero:
+                if i in b:
+                    b.remove(i)
+        best = [b for b in best if b]
+    return finish(best)

@@ -631,13 +631,21 @@ def _remainder(rate: EquipmentRate, count: int, gross_kg: Decimal,
     return left_kg, left_cbm
 
 
-def cheapest_standalone_sea(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal) -> Quote:
+def _fits_whole(rate: EquipmentRate, gross_kg: Decimal, volume_cbm: Decimal) -> bool:
+    return volume_cbm <= rate.usable_cbm and gross_kg <= rate.payload_kg
+
+
+def cheapest_standalone_sea(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal,
+                            splittable: bool = True) -> Quote:
     """The cheapest way one shipper ships this cargo alone on a sea card.
 
-    Candidates: all LCL; k containers of one type (k = 0..enough for everything)
-    with the rest as LCL, or with the rest in as few containers of one type as
-    hold it. The lowest total wins; ties keep the earlier (simpler) candidate.
-    The quote's chargeable_kg and revenue_tons describe the whole cargo.
+    The same rules as a pool's plan: a load that may not be split ships whole,
+    in LCL or in one container that holds it (the sea planner's plan for one
+    whole load). A splittable load's candidates: all LCL; k containers of one
+    type (k = 0..enough for everything) with the rest as LCL, or with the rest
+    in as few containers of one type as hold it. The lowest total wins; ties
+    keep the earlier (simpler) candidate. The quote's chargeable_kg and
+    revenue_tons describe the whole cargo.
     """
     card.validate()
     mode = Mode(card.mode)
@@ -654,6 +662,16 @@ def cheapest_standalone_sea(card: RateCard, *, gross_kg: Decimal, volume_cbm: De
 
     if has_lcl:
         consider(_sea_plan(card, [], gross_kg, volume_cbm))
+    if not splittable:
+        for rate in card.equipment:
+            if _fits_whole(rate, gross_kg, volume_cbm):
+                consider(_sea_plan(card, _container_freight(card, [rate.code]), ZERO, ZERO))
+        if best is None:
+            raise TariffError(
+                "The load may not be split, fits no container whole and the rate card has "
+                "no LCL rate.", field="equipment")
+        wm = _wm(card, gross_kg, volume_cbm)
+        return replace(best, chargeable_kg=wm * THOUSAND, revenue_tons=wm)
     for first in card.equipment:
         needed = _containers_needed(first, gross_kg, volume_cbm)
         for count in range(1, needed + 1):
@@ -674,10 +692,15 @@ def cheapest_standalone_sea(card: RateCard, *, gross_kg: Decimal, volume_cbm: De
     return replace(best, chargeable_kg=wm * THOUSAND, revenue_tons=wm)
 
 
-def price(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal) -> Quote:
-    """Price one shipper's consignment the way its card's mode is sold."""
+def price(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal,
+          splittable: bool = True) -> Quote:
+    """Price one shipper's consignment the way its card's mode is sold.
+
+    On a container card a load that may not be split is never split.
+    """
     if card.mode == Mode.SEA_FCL:
-        return cheapest_standalone_sea(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
+        return cheapest_standalone_sea(card, gross_kg=gross_kg, volume_cbm=volume_cbm,
+                                       splittable=splittable)
     return price_consignment(card, gross_kg=gross_kg, volume_cbm=volume_cbm)
 
 
@@ -838,7 +861,8 @@ class CardPricer:
             )
         return amount
 
-    def standalone_sea_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+    def standalone_sea_total(self, gross_kg: Decimal, volume_cbm: Decimal,
+                             splittable: bool = True) -> Decimal:
         """`cheapest_standalone_sea(...).total`: the lowest total of the same candidates.
 
         A candidate never costs less than its fees and containers, so one whose
@@ -850,6 +874,17 @@ class CardPricer:
         if self.has_lcl:
             best = self.plan_total((), gross_kg, volume_cbm)
         equipment = self._equipment
+        if not splittable:
+            for i, rate in enumerate(equipment):
+                if _fits_whole(rate, gross_kg, volume_cbm):
+                    total = self._round(fees + self._line(i, 1))
+                    if best is None or total < best:
+                        best = total
+            if best is None:
+                raise TariffError(
+                    "The load may not be split, fits no container whole and the rate card "
+                    "has no LCL rate.", field="equipment")
+            return best
         line_of = self._line
         round_ = self._round
         for i, first in enumerate(equipment):
@@ -882,10 +917,11 @@ class CardPricer:
                               field="equipment")
         return best
 
-    def price_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+    def price_total(self, gross_kg: Decimal, volume_cbm: Decimal,
+                    splittable: bool = True) -> Decimal:
         """`price(...).total`."""
         if self._mode == Mode.SEA_FCL:
-            return self.standalone_sea_total(gross_kg, volume_cbm)
+            return self.standalone_sea_total(gross_kg, volume_cbm, splittable)
         return self.consignment_total(gross_kg, volume_cbm)
 
     def counts(self, containers: Iterable[str]) -> list[int]:
@@ -905,11 +941,12 @@ class CardPricer:
         return counts
 
 
-def price_total(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
+def price_total(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal,
+                splittable: bool = True) -> Decimal:
     """`price(card, ...).total`, without building the quote's lines."""
     pricer = CardPricer(card)
     _check_cargo(gross_kg, volume_cbm)
-    return pricer.price_total(gross_kg, volume_cbm)
+    return pricer.price_total(gross_kg, volume_cbm, splittable)
 
 
 def sea_plan_total(card: RateCard, *, containers: Sequence[str], lcl_gross_kg: Decimal,

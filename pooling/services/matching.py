@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from coop.errors import ApplicationError
 from pooling.adapters import members_from_proposal
+from pooling.domain import grouping
 from pooling.domain.ad_matching import match_ads
 from pooling.domain.formats import PoolPlan, PoolReasons
 from pooling.domain.logistics_matching import match_logistics
@@ -92,7 +93,12 @@ def matching_run_execute(*, run_id: int) -> MatchingRun:
     try:
         today = timezone.localdate(now)
         data = matching_input_read(today=today, now=now)
-        inputs = data.summary()
+        # The search budget decides the pools as much as the input does: record it.
+        inputs = {**data.summary(), "grouping": {
+            "exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
+            "needs_per_pricing": grouping.NEEDS_PER_PRICING,
+            "budget_floor": grouping.BUDGET_FLOOR,
+        }}
         _progress(run_id, 20, "matching logistics", inputs=inputs)
         logistics = match_logistics(data.demands, data.cards, data.capacities, today=today)
         _progress(run_id, 50, "matching ads")

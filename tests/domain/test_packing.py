@@ -376,3 +376,29 @@ def test_loads_off_the_grid_still_plan() -> None:
     plan = plan_sea(loads, TYPES, card_lcl, fixed_cost=card_cost, price_slack=D("0.03"))
     check_invariants(plan, loads, TYPES)
     assert plan.container_codes == ("40GP",)
+
+
+def test_five_whole_loads_get_the_exact_plan_that_best_fit_decreasing_misses() -> None:
+    # given five whole loads that best-fit decreasing leaves 7.1 CBM of in LCL
+    loads = [load(str(i), v, "2000") for i, v in enumerate(["22.8", "19.4", "22.1", "7.1", "20.0"])]
+    # when planned exactly, then a 40HC and a 20GP hold everything: 4,100, nothing LCL
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert sorted(plan.container_codes) == ["20GP", "40HC"]
+    assert plan.lcl == ()
+    assert plan.cost == D(4100)
+    # and the fast fills alone cost more (the old rule loses money here)
+    assert plan_sea(loads, TYPES, lcl_rate, exact=False).cost > plan.cost
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 300), st.integers(100, 12000), st.booleans()),
+                min_size=5, max_size=9))
+def test_exact_plan_is_valid_and_never_dearer_than_the_fast_one(
+    raw: list[tuple[int, int, bool]],
+) -> None:
+    loads = [Load(str(i), D(v) / 10, D(kg), sp) for i, (v, kg, sp) in enumerate(raw)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == recompute(plan)
+    assert plan.cost <= plan_sea(loads, TYPES, lcl_rate, exact=False).cost

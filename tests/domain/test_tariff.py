@@ -311,6 +311,28 @@ def test_twenty_gp_plus_lcl_wins_when_40gp_is_dear() -> None:
     assert quote.total == D("1800.00")
 
 
+def test_a_whole_load_alone_is_never_split_into_a_box_and_lcl() -> None:
+    # given 30 CBM that may not be split, where 20GP + 2 CBM LCL is the cheapest split
+    card = fcl_card(equipment=(GP20, replace(GP40, price=D(2500))), fees=(), surcharges=())
+    split = cheapest_standalone_sea(card, gross_kg=D(6000), volume_cbm=D(30))
+    assert split.total == D("1800.00")
+    # when priced alone as a whole load
+    whole = cheapest_standalone_sea(card, gross_kg=D(6000), volume_cbm=D(30), splittable=False)
+    # then it ships in one box that holds it whole (the 40GP) or all LCL, whichever is cheaper
+    assert codes(whole) == ["FRT-40GP"]
+    assert whole.total == D("2500.00")
+    assert price(card, gross_kg=D(6000), volume_cbm=D(30), splittable=False) == whole
+    assert CardPricer(card).price_total(D(6000), D(30), False) == whole.total
+    assert price_total(card, gross_kg=D(6000), volume_cbm=D(30), splittable=False) == whole.total
+
+
+def test_a_whole_load_too_big_for_any_box_and_no_lcl_cannot_be_priced() -> None:
+    card = fcl_card(lcl_rate_per_wm=None, fees=(), surcharges=())
+    with pytest.raises(TariffError) as excinfo:
+        cheapest_standalone_sea(card, gross_kg=D(30000), volume_cbm=D(10), splittable=False)
+    assert excinfo.value.field == "equipment"
+
+
 def test_small_cargo_goes_lcl() -> None:
     quote = cheapest_standalone_sea(fcl_card(), gross_kg=D(500), volume_cbm=D(3))
     assert codes(quote) == ["LCL", "DOC", "FUEL"]

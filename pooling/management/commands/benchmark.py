@@ -8,13 +8,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from pooling.benchmarks import csv_import, feed, matching, packing, settlement
+from pooling.benchmarks import csv_import, feed, matching, matching_quality, packing, settlement
 
 # Each benchmark module has `add_arguments(parser)` and `run(options, out) -> dict`
 # returning the figures it printed.
 BENCHMARKS: dict[str, Any] = {
-    "packing": packing, "matching": matching, "feed": feed, "settlement": settlement,
-    "csv_import": csv_import,
+    "packing": packing, "matching": matching, "matching_quality": matching_quality, "feed": feed,
+    "settlement": settlement, "csv_import": csv_import,
 }
 
 
