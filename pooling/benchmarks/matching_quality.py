@@ -26,13 +26,13 @@ from typing import Any, TextIO
 
 from pooling.domain import ad_matching, logistics_matching
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier
+from pooling.domain.fit import CONSOLIDATION_DAYS, ship_window
 from pooling.domain.logistics_matching import DemandIn, LaneCard
 from pooling.domain.tariff import EquipmentRate, FixedFee, RateCard, WeightBreak, price
 from pooling.domain.units import Mode
 
 ZERO = Decimal(0)
 TODAY = date(2026, 11, 1)
-CONSOLIDATION_DAYS = 3
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -153,8 +153,9 @@ def _logistics_market(rng: random.Random, card: RateCard, mode: Mode) -> tuple[
         consolidation_days=CONSOLIDATION_DAYS)
     alone = [price(card, gross_kg=d.gross_kg, volume_cbm=d.volume_cbm,
                    splittable=d.splittable).total for d in demands]
-    windows = [(max(d.ready_from + timedelta(days=CONSOLIDATION_DAYS), TODAY),
-                d.deliver_by - timedelta(days=card.transit_days)) for d in demands]
+    spans = [ship_window(ready_from=d.ready_from, deliver_by=d.deliver_by,
+                         transit_days=card.transit_days) for d in demands]
+    windows = [(max(w.first, TODAY), w.last) for w in spans]
 
     def pool(members: tuple[int, ...]) -> Decimal | None:
         return logistics_matching.pool_total(card, [demands[i] for i in members])
