@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, validated
+from coop.inputs import StrictCharField, StrictIntegerField
 
 from .. import services
 from ..authentication import PartnerPrincipal
@@ -44,11 +45,11 @@ class TokenObtainApi(APIView):
             ref_name = "TokenObtain"
 
         email = serializers.EmailField()
-        password = serializers.CharField(trim_whitespace=False)
+        password = StrictCharField(trim_whitespace=False)
 
     @extend_schema(
         request=InputSerializer,
-        responses=inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+        responses=inline_serializer("TokenOutput", {"token": StrictCharField()}),
     )
     def post(self, request: Request) -> Response:
         data = validated(self.InputSerializer, request.data)
@@ -68,7 +69,7 @@ class MeApi(APIView):
             ref_name = "Me"
 
         email = serializers.EmailField()
-        full_name = serializers.CharField()
+        full_name = StrictCharField()
         is_coordinator = serializers.BooleanField()
         firms = FirmOutput(many=True)
 
@@ -100,10 +101,10 @@ class PartnerMeApi(APIView):
         class Meta:
             ref_name = "PartnerMe"
 
-        id = serializers.IntegerField()
-        name = serializers.CharField()
-        kind = serializers.CharField()
-        key_name = serializers.CharField()
+        id = StrictIntegerField()
+        name = StrictCharField()
+        kind = StrictCharField()
+        key_name = StrictCharField()
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
@@ -129,7 +130,7 @@ class PartnerKeyListCreateApi(ObjectApi):
         class Meta:
             ref_name = "PartnerKeyCreate"
 
-        name = serializers.CharField(max_length=50)
+        name = StrictCharField(max_length=50)
         expiry_date = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(responses=PartnerKeyOutput(many=True))
@@ -140,7 +141,7 @@ class PartnerKeyListCreateApi(ObjectApi):
     @extend_schema(
         request=InputSerializer,
         responses={201: inline_serializer("NewPartnerKey", {
-            "key": serializers.CharField(), "api_key": PartnerKeyOutput()})},
+            "key": StrictCharField(), "api_key": PartnerKeyOutput()})},
     )
     @idempotent
     def post(self, request: Request, partner_id: int) -> Response:

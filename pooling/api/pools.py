@@ -20,6 +20,7 @@ from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.pagination import Pagination
 from coop.api.views import ObjectApi, validated
+from coop.inputs import StrictCharField, StrictDecimalField, StrictIntegerField
 from pooling.models import Pool, PoolMember
 from pooling.selectors import pools as selectors
 from pooling.services import pools as services
@@ -31,47 +32,47 @@ class MemberOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolMemberOutput"
 
-    id = serializers.IntegerField()
-    firm_id = serializers.IntegerField()
-    status = serializers.CharField()
-    demand_id = serializers.IntegerField(allow_null=True)
-    ad_need_id = serializers.IntegerField(allow_null=True)
-    standalone_cost = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    projected_share = serializers.DecimalField(max_digits=18, decimal_places=4)
-    projected_saving = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    note = serializers.CharField()
+    id = StrictIntegerField()
+    firm_id = StrictIntegerField()
+    status = StrictCharField()
+    demand_id = StrictIntegerField(allow_null=True)
+    ad_need_id = StrictIntegerField(allow_null=True)
+    standalone_cost = StrictDecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    projected_share = StrictDecimalField(max_digits=18, decimal_places=4)
+    projected_saving = StrictDecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    note = StrictCharField()
 
 
 class OthersOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolOthersOutput"
 
-    count = serializers.IntegerField()
-    share_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    standalone_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    named = serializers.ListField(child=serializers.CharField())
+    count = StrictIntegerField()
+    share_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    standalone_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    named = serializers.ListField(child=StrictCharField())
 
 
 class PoolOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolOutput"
 
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    state = serializers.CharField()
-    origin = serializers.CharField()
-    destination = serializers.CharField()
-    mode = serializers.CharField()
-    programme_id = serializers.IntegerField(allow_null=True)
-    market = serializers.CharField()
+    id = StrictIntegerField()
+    kind = StrictCharField()
+    state = StrictCharField()
+    origin = StrictCharField()
+    destination = StrictCharField()
+    mode = StrictCharField()
+    programme_id = StrictIntegerField(allow_null=True)
+    market = StrictCharField()
     ship_date = serializers.DateField(allow_null=True)
     flight_from = serializers.DateField(allow_null=True)
     flight_to = serializers.DateField(allow_null=True)
-    currency = serializers.CharField()
-    capacity = serializers.IntegerField()
-    member_count = serializers.IntegerField()
-    projected_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    standalone_total = serializers.DecimalField(max_digits=18, decimal_places=4)
+    currency = StrictCharField()
+    capacity = StrictIntegerField()
+    member_count = StrictIntegerField()
+    projected_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    standalone_total = StrictDecimalField(max_digits=18, decimal_places=4)
     join_deadline = serializers.DateTimeField(allow_null=True)
     members = MemberOutput(many=True)
 
@@ -81,7 +82,7 @@ class PoolDetailOutput(PoolOutput):
         ref_name = "PoolDetailOutput"
 
     plan = serializers.JSONField()
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=StrictCharField())
     others = OthersOutput(allow_null=True)
 
 
@@ -187,14 +188,14 @@ class ReasonInput(serializers.Serializer):
     class Meta:
         ref_name = "PoolReasonInput"
 
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class RequiredReasonInput(serializers.Serializer):
     class Meta:
         ref_name = "PoolRequiredReasonInput"
 
-    reason = serializers.CharField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
 
 
 class PoolAcceptApi(_FirmAction):
@@ -228,7 +229,7 @@ class PoolJoinApi(_FirmAction):
         class Meta:
             ref_name = "PoolJoinInput"
 
-        need_id = serializers.IntegerField(
+        need_id = StrictIntegerField(
             min_value=1, help_text="Your open shipping demand (logistics pools) or ad need (ads).")
 
     @extend_schema(request=InputSerializer, responses={201: PoolDetailOutput})
