@@ -141,7 +141,9 @@ class PartnerKeyListCreateApi(ObjectApi):
     @extend_schema(
         request=InputSerializer,
         responses={201: inline_serializer("NewPartnerKey", {
-            "key": StrictCharField(), "api_key": PartnerKeyOutput()})},
+            "key": StrictCharField(allow_null=True, help_text=(
+                "Shown once; null when an Idempotency-Key replays.")),
+            "api_key": PartnerKeyOutput()})},
     )
     @idempotent
     def post(self, request: Request, partner_id: int) -> Response:

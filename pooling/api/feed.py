@@ -698,7 +698,8 @@ class WebhookListCreateApi(APIView):
             partner=_partner(request)), EndpointOutput)
 
     @extend_schema(request=InputSerializer, responses={201: inline_serializer(
-        "FeedNewWebhookEndpoint", {"secret": serializers.CharField(),
+        "FeedNewWebhookEndpoint", {"secret": serializers.CharField(
+            allow_null=True, help_text="Shown once; null when an Idempotency-Key replays."),
                                    "endpoint": EndpointOutput()})})
     @idempotent
     def post(self, request: Request) -> Response:
