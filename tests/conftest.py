@@ -36,6 +36,16 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Sign-in throttles live in the cache; no test inherits another's failures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def firm_user():  # type: ignore[no-untyped-def]
     membership = MembershipFactory(role="owner")
