@@ -14,3 +14,8 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("pooling.api.urls")),
 ]
+
+handler400 = "coop.api.views.bad_request"
+handler403 = "coop.api.views.permission_denied"
+handler404 = "coop.api.views.page_not_found"
+handler500 = "coop.api.views.server_error"

@@ -15,14 +15,14 @@ from rest_framework.views import APIView
 
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
-from coop.api.views import ObjectApi, found, not_found, validated
+from coop.api.views import ObjectApi, found, not_found, paginated, validated
 from coop.inputs import StrictCharField, StrictIntegerField
 
 from .. import services
 from ..authentication import PartnerPrincipal
-from ..throttling import login_failed, login_retry_after
 from ..models import Firm, Partner, PartnerAPIKey
 from ..tenancy import IsCoordinator, IsFirmUser, IsPartner, firms_for_user
+from ..throttling import login_failed, login_retry_after
 
 
 class FirmOutput(serializers.ModelSerializer):
@@ -179,7 +179,7 @@ class PartnerKeyListCreateApi(ObjectApi):
     @extend_schema(responses=PartnerKeyOutput(many=True))
     def get(self, request: Request, partner_id: int) -> Response:
         partner = found(Partner.objects.filter(pk=partner_id).first())
-        return Response(PartnerKeyOutput(partner.api_keys.order_by("-created"), many=True).data)
+        return paginated(self, request, partner.api_keys.order_by("-created"), PartnerKeyOutput)
 
     @extend_schema(
         request=InputSerializer,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.forms import Form
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..throttling import login_failed, login_retry_after
 from ..tenancy import SESSION_KEY, membership_for
+from ..throttling import login_failed, login_retry_after
 from .forms import InvitationAcceptForm, InviteForm, SignupForm
 
 

@@ -155,7 +155,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "coop.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "coop.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "coop.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "coop.api.parsers.StrictJSONParser",
@@ -206,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coop.api.schema.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {"CargoClassEnum": "pooling.models.choices.CargoClass"},
     "APPEND_COMPONENTS": {
         "securitySchemes": {
