@@ -27,7 +27,8 @@ class _FailedLogins(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         # Read when used, not at import, so a changed setting takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return None if rate is None else str(rate)
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.ident}
@@ -35,16 +36,15 @@ class _FailedLogins(SimpleRateThrottle):
     def _load(self) -> None:
         self.key = self.get_cache_key(None, None)
         self.now = self.timer()
-        assert self.duration is not None  # noqa: S101 - set from the configured rate
-        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        duration: float = self.duration  # type: ignore[attr-defined]
+        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - duration]
 
     def blocked(self) -> float | None:
         """Seconds until the next attempt is allowed, or None when it is allowed now."""
         if self.rate is None:
             return None
         self._load()
-        assert self.num_requests is not None  # noqa: S101
-        if len(self.history) < self.num_requests:
+        if len(self.history) < self.num_requests:  # type: ignore[attr-defined]
             return None
         return max(1.0, self.wait() or 1.0)
 

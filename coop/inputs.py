@@ -110,7 +110,7 @@ def decimal(value: Any, *, max_digits: int, places: int, label: str = "this fiel
     """
     written = number_text(value)
     if not _DECIMAL.fullmatch(written):
-        raise InputError(f"Enter a number for {label} (digits 0-9, a point); got "
+        raise InputError(f"Enter a number for {label}. Use digits 0-9 and a point; got "
                          f"{excerpt(value)}.")
     with localcontext() as ctx:
         ctx.prec = MAX_NUMBER_CHARS + 8
@@ -196,3 +196,25 @@ class StrictDecimalField(serializers.DecimalField):
                             places=self.decimal_places or 0,
                             label=self.field_name or "this field",
                             minimum=minimum, maximum=maximum))
+
+
+def _ascii_timestamp(value: Any) -> None:
+    if isinstance(value, str) and not value.isascii():
+        raise serializers.ValidationError(
+            f"Write dates in ASCII digits (ISO 8601); got {excerpt(value)}.")
+
+
+class StrictDateField(serializers.DateField):
+    """An ISO 8601 date in ASCII digits."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        _ascii_timestamp(value)
+        return super().to_internal_value(value)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 timestamp in ASCII digits that stays a valid date once in UTC."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        _ascii_timestamp(value)
+        return super().to_internal_value(value)

@@ -314,3 +314,15 @@ def test_the_web_demand_form_refuses_non_ascii_digits(firm_user) -> None:
     response = client.post("/needs/demands/new/", _demand(gross_kg="٣"))
     assert response.status_code in (200, 400)
     assert ShippingDemand.objects.count() == 0
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00",
+                                  "٢٠٣٠-01-01T00:00:00Z"])
+def test_timestamps_outside_the_range_in_utc_or_in_other_digits_are_refused(
+        coordinator_api, partner, when) -> None:
+    response = coordinator_api.post(f"/api/v1/partners/{partner.pk}/keys/",
+                                    {"name": "feed", "expiry_date": when}, format="json")
+    _refused(response, 400, "expiry_date")
+    from accounts.models import PartnerAPIKey
+
+    assert not PartnerAPIKey.objects.exists()

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, paginated, validated
-from coop.inputs import StrictCharField, StrictIntegerField
+from coop.inputs import StrictCharField, StrictDateTimeField, StrictIntegerField
 
 from .. import services
 from ..authentication import PartnerPrincipal
@@ -40,7 +40,7 @@ class TokenOutput(serializers.Serializer):
         ref_name = "TokenOutput"
 
     token = StrictCharField(help_text="Send as `Authorization: Token <token>`; stored hashed.")
-    expiry = serializers.DateTimeField(allow_null=True)
+    expiry = StrictDateTimeField(allow_null=True)
 
 
 class TokenObtainApi(APIView):
@@ -174,7 +174,7 @@ class PartnerKeyListCreateApi(ObjectApi):
             ref_name = "PartnerKeyCreate"
 
         name = StrictCharField(max_length=50)
-        expiry_date = serializers.DateTimeField(required=False, allow_null=True)
+        expiry_date = StrictDateTimeField(required=False, allow_null=True)
 
     @extend_schema(responses=PartnerKeyOutput(many=True))
     def get(self, request: Request, partner_id: int) -> Response:

@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +32,7 @@ class LoginView(auth_views.LoginView):
         if wait is None:
             return super().post(request, *args, **kwargs)
         minutes = max(1, -(-wait // 60))
-        form = self.form_class(request, initial={"username": self._email()})
+        form = AuthenticationForm(request, initial={"username": self._email()})
         response = self.render_to_response(self.get_context_data(
             form=form, throttled=(f"Too many failed sign-ins. Try again in {minutes} "
                                   f"minute{'s' if minutes != 1 else ''}.")))
@@ -40,7 +40,7 @@ class LoginView(auth_views.LoginView):
         response["Retry-After"] = str(wait)
         return response
 
-    def form_invalid(self, form: Form) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         login_failed(self.request, self._email())
         return super().form_invalid(form)
 

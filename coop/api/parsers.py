@@ -6,7 +6,7 @@ no serializer, error message or query ever sees them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rest_framework import exceptions
@@ -32,7 +32,7 @@ class StrictJSONParser(JSONParser):
     """JSON whose every string (keys too) a PostgreSQL text column can hold."""
 
     def parse(self, stream: Any, media_type: str | None = None,
-              parser_context: dict | None = None) -> Any:
+              parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -26,7 +26,15 @@ from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, paginated, saved, validated
-from coop.inputs import InputError, StrictCharField, StrictDecimalField, StrictIntegerField, excerpt
+from coop.inputs import (
+    InputError,
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictIntegerField,
+    excerpt,
+)
 from pooling.models import (
     Booking,
     CapacityOffer,
@@ -178,8 +186,8 @@ class RateCardListCreateApi(APIView):
             max_length=5, help_text="UN/LOCODE, or a two-letter country code for a whole country")
         mode = serializers.ChoiceField(choices=Mode.choices)
         currency = StrictCharField(max_length=3)
-        valid_from = serializers.DateField()
-        valid_to = serializers.DateField(required=False, allow_null=True)
+        valid_from = StrictDateField()
+        valid_to = StrictDateField(required=False, allow_null=True)
         kg_per_cbm = StrictDecimalField(max_digits=10, decimal_places=4, required=False,
                                               allow_null=True, help_text="Volumetric factor")
         minimum_charge = _money(required=False, default=Decimal(0))
@@ -359,8 +367,8 @@ class SpendReportListCreateApi(APIView):
         pool = StrictIntegerField()
         member = StrictIntegerField()
         campaign_reference = StrictCharField(max_length=100, required=False, default="")
-        period_from = serializers.DateField()
-        period_to = serializers.DateField()
+        period_from = StrictDateField()
+        period_to = StrictDateField()
         currency = StrictCharField(max_length=3)
         spend = _money()
         rebate = _money(required=False, default=Decimal(0))
@@ -407,8 +415,8 @@ class CapacityListCreateApi(APIView):
         origin = StrictCharField(max_length=5)
         destination = StrictCharField(max_length=5)
         mode = serializers.ChoiceField(choices=Mode.choices)
-        departure_date = serializers.DateField()
-        cutoff_at = serializers.DateTimeField()
+        departure_date = StrictDateField()
+        cutoff_at = StrictDateTimeField()
         equipment = serializers.DictField(child=StrictIntegerField(), required=False,
                                           default=dict, help_text='{"40HC": 2}')
         allotment_kg = StrictDecimalField(max_digits=14, decimal_places=3, required=False,
@@ -476,7 +484,7 @@ class BookingConfirmApi(ObjectApi):
         reference = StrictCharField(max_length=60)
         equipment = serializers.DictField(child=StrictIntegerField(min_value=1),
                                           required=False, default=dict, help_text='{"40HC": 1}')
-        etd = serializers.DateTimeField(required=False, allow_null=True)
+        etd = StrictDateTimeField(required=False, allow_null=True)
         eta = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(request=InputSerializer, responses={201: BookingOutput})

@@ -26,7 +26,7 @@ from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, validated
-from coop.inputs import StrictCharField, StrictDecimalField, StrictIntegerField
+from coop.inputs import StrictCharField, StrictDateField, StrictDecimalField, StrictIntegerField
 from pooling import csv_import
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
@@ -83,8 +83,8 @@ class DemandInput(ValidatorSerializer):
     lines = PackageLineInput(many=True, required=False)
     gross_kg = StrictDecimalField(max_digits=14, decimal_places=3, required=False)
     volume_cbm = StrictDecimalField(max_digits=14, decimal_places=6, required=False)
-    ready_from = serializers.DateField()
-    deliver_by = serializers.DateField()
+    ready_from = StrictDateField()
+    deliver_by = StrictDateField()
     incoterm = serializers.ChoiceField(choices=Incoterm.choices, required=False)
     declared_value = StrictDecimalField(max_digits=18, decimal_places=4, required=False)
     declared_currency = StrictCharField(required=False)
@@ -126,8 +126,8 @@ class AdNeedInput(ValidatorSerializer):
     market = StrictCharField(help_text="ISO 3166-1 country, e.g. US")
     budget = StrictDecimalField(max_digits=18, decimal_places=4)
     currency = StrictCharField(help_text="The programme's currency")
-    flight_from = serializers.DateField()
-    flight_to = serializers.DateField()
+    flight_from = StrictDateField()
+    flight_to = StrictDateField()
     category = serializers.ChoiceField(choices=ProductCategory.choices)
     excluded_firms = serializers.ListField(child=StrictIntegerField(), required=False,
                                            help_text="Ids of firms not to pool with")

@@ -20,7 +20,13 @@ from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.pagination import Pagination
 from coop.api.views import ObjectApi, validated
-from coop.inputs import StrictCharField, StrictDecimalField, StrictIntegerField
+from coop.inputs import (
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 from pooling.models import Pool, PoolMember
 from pooling.selectors import pools as selectors
 from pooling.services import pools as services
@@ -65,15 +71,15 @@ class PoolOutput(serializers.Serializer):
     mode = StrictCharField()
     programme_id = StrictIntegerField(allow_null=True)
     market = StrictCharField()
-    ship_date = serializers.DateField(allow_null=True)
-    flight_from = serializers.DateField(allow_null=True)
-    flight_to = serializers.DateField(allow_null=True)
+    ship_date = StrictDateField(allow_null=True)
+    flight_from = StrictDateField(allow_null=True)
+    flight_to = StrictDateField(allow_null=True)
     currency = StrictCharField()
     capacity = StrictIntegerField()
     member_count = StrictIntegerField()
     projected_total = StrictDecimalField(max_digits=18, decimal_places=4)
     standalone_total = StrictDecimalField(max_digits=18, decimal_places=4)
-    join_deadline = serializers.DateTimeField(allow_null=True)
+    join_deadline = StrictDateTimeField(allow_null=True)
     members = MemberOutput(many=True)
 
 
@@ -296,7 +302,7 @@ class PoolDeadlineApi(_CoordinatorAction):
         class Meta:
             ref_name = "PoolDeadlineInput"
 
-        join_deadline = serializers.DateTimeField()
+        join_deadline = StrictDateTimeField()
 
     @extend_schema(request=InputSerializer, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:

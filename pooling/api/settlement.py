@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.views import ObjectApi
-from coop.inputs import StrictCharField, StrictIntegerField
+from coop.inputs import StrictCharField, StrictDateField, StrictDateTimeField, StrictIntegerField
 from pooling.domain.money import quantize
 from pooling.selectors.settlement import (
     settlement_shares_for,
@@ -46,7 +46,7 @@ class StatementLineOutput(serializers.Serializer):
     version = StrictIntegerField()
     status = StrictCharField()
     invoice_number = StrictCharField()
-    settled_on = serializers.DateField(allow_null=True)
+    settled_on = StrictDateField(allow_null=True)
     currency = StrictCharField()
     amount = StrictCharField()
     standalone_cost = StrictCharField(allow_null=True)
@@ -77,8 +77,8 @@ class StatementApi(APIView):
         class Meta:
             ref_name = "StatementInput"
 
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
+        date_from = StrictDateField(required=False)
+        date_to = StrictDateField(required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if attrs.get("date_from") and attrs.get("date_to") and \
@@ -92,8 +92,8 @@ class StatementApi(APIView):
 
         firm_id = StrictIntegerField(source="firm.pk")
         firm = StrictCharField(source="firm.legal_name")
-        date_from = serializers.DateField()
-        date_to = serializers.DateField()
+        date_from = StrictDateField()
+        date_to = StrictDateField()
         lines = StatementLineOutput(many=True)
         totals = StatementTotalOutput(many=True)
 
@@ -133,7 +133,7 @@ class SettlementOutput(serializers.Serializer):
     hold_reason = StrictCharField()
     override_reason = StrictCharField()
     sampling_error = StrictCharField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
+    completed_at = StrictDateTimeField(allow_null=True)
     shares = serializers.SerializerMethodField()
 
     def get_invoice_number(self, obj: Any) -> str:

@@ -85,7 +85,8 @@ def _decimal(text: str, *, places: int, label: str) -> Decimal:
 def _positive(text: str, *, places: int, label: str, unit: str, most: Decimal) -> Decimal:
     value = _decimal(text, places=places, label=label)
     if value <= 0:
-        raise _Invalid(f"{label.capitalize()} must be above zero {unit}; got {excerpt(text)}.")
+        # `text` parsed as a number, so it is short ASCII and safe to quote.
+        raise _Invalid(f"{label.capitalize()} must be above zero {unit}; got {text}.")
     if value > most:
         raise _Invalid(f"{label.capitalize()} may be at most {most:,} {unit}; got {value:,}.")
     return value
