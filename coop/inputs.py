@@ -187,15 +187,13 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictDecimalField(serializers.DecimalField):
-    """ASCII digits only, range-checked to `max_digits` before rounding."""
+    """ASCII digits only, range-checked to `max_digits` before DRF reads it; more decimal
+    places than the column keeps are refused (DRF's rule), not rounded away."""
 
     def to_internal_value(self, data: Any) -> Decimal:
-        minimum = None if self.min_value is None else Decimal(self.min_value)
-        maximum = None if self.max_value is None else Decimal(self.max_value)
-        return Decimal(_drf(decimal, data, max_digits=self.max_digits or 18,
-                            places=self.decimal_places or 0,
-                            label=self.field_name or "this field",
-                            minimum=minimum, maximum=maximum))
+        _drf(decimal, data, max_digits=self.max_digits or 18, places=self.decimal_places or 0,
+             label=self.field_name or "this field")
+        return Decimal(super().to_internal_value(data))
 
 
 def _ascii_timestamp(value: Any) -> None:
