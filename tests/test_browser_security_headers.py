@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import log_in
 from tests.factories import FirmFactory, MembershipFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.csp, pytest.mark.django_db(transaction=True)]
 
 
 def test_pages_run_under_the_csp_and_the_firm_switcher_still_submits(page) -> None:
@@ -27,7 +27,7 @@ def test_pages_run_under_the_csp_and_the_firm_switcher_still_submits(page) -> No
     before = page.locator("h1").inner_text()
     other = "Lantern Crafts Ltd" if before == "Harbour Goods Ltd" else "Harbour Goods Ltd"
     page.select_option("select[name=firm]", label=other)
-    page.wait_for_function(f"document.querySelector('h1').innerText === '{other}'")
+    page.locator("h1", has_text=other).wait_for()
 
     assert page.locator("h1").inner_text() == other
     assert [p for p in problems if "Content Security Policy" in p] == []
