@@ -158,11 +158,26 @@ def partner_key_create(*, partner: Partner, name: str, expiry_date: Any = None) 
 
 
 def partner_key_revoke(*, partner: Partner, key_id: str) -> PartnerAPIKey:
-    api_key = PartnerAPIKey.objects.get(partner=partner, pk=key_id)
+    """Revoke a key named by its public prefix (a full stored id names it too)."""
+    api_key = PartnerAPIKey.objects.get(partner=partner, prefix=key_id.partition(".")[0])
     if not api_key.revoked:
         api_key.revoked = True
         api_key.save(update_fields=["revoked"])
     return api_key
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> tuple[Any, str]:
+    """A new API token for `user` (its hash stored), keeping only the newest few."""
+    from django.conf import settings
+    from knox.models import AuthToken
+
+    instance, token = AuthToken.objects.create(user=user)
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    keep = AuthToken.objects.filter(user=user).order_by("-created").values_list(
+        "pk", flat=True)[: settings.API_TOKENS_PER_USER]
+    AuthToken.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+    return instance, token
 
 
 def idempotency_records_prune(*, now: Any = None) -> int:

@@ -36,6 +36,16 @@ def _eager_celery(settings):  # type: ignore[no-untyped-def]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Sign-in throttles live in the cache; no test inherits another's failures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def firm_user():  # type: ignore[no-untyped-def]
     membership = MembershipFactory(role="owner")
@@ -215,7 +225,10 @@ def page(live_server, request, monkeypatch):  # type: ignore[no-untyped-def]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live_server.url)
+        # Playwright's string helpers (wait_for_function) evaluate script, which our CSP
+        # forbids; tests marked `csp` run with the policy enforced.
+        context = browser.new_context(base_url=live_server.url,
+                                      bypass_csp=request.node.get_closest_marker("csp") is None)
         context.set_default_timeout(15_000)
         browser_page = context.new_page()
         try:

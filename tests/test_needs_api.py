@@ -265,7 +265,6 @@ def test_a_firm_posts_an_ad_need(api, firm) -> None:
     ({"flight_from": _day(-1)}, "flight_from", "cannot start in the past"),
     ({"category": "weapons"}, "category", "'weapons' is not a product category"),
     ({"programme": 999999}, "programme", "No programme with id 999999."),
-    ({"excluded_firms": [999999]}, "excluded_firms", "No firm with id 999999."),
 ])
 def test_bad_ad_needs_get_a_precise_field_error_and_nothing_is_stored(api, changes, field,
                                                                       message) -> None:

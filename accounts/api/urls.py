@@ -6,6 +6,7 @@ app_name = "accounts_api"
 
 urlpatterns = [
     path("auth/token/", views.TokenObtainApi.as_view(), name="token"),
+    path("auth/token/revoke/", views.TokenRevokeApi.as_view(), name="token-revoke"),
     path("me/", views.MeApi.as_view(), name="me"),
     path("firms/<int:firm_id>/", views.FirmDetailApi.as_view(), name="firm-detail"),
     path("partner/me/", views.PartnerMeApi.as_view(), name="partner-me"),

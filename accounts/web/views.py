@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +15,34 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..tenancy import SESSION_KEY, membership_for
+from ..throttling import login_failed, login_retry_after
 from .forms import InvitationAcceptForm, InviteForm, SignupForm
+
+
+class LoginView(auth_views.LoginView):
+    """The sign-in form; failed attempts are counted per account and per address."""
+
+    template_name = "accounts/login.html"
+
+    def _email(self) -> str:
+        return str(self.request.POST.get("username", ""))[:254]
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        wait = login_retry_after(request, self._email())
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        minutes = max(1, -(-wait // 60))
+        form = AuthenticationForm(request, initial={"username": self._email()})
+        response = self.render_to_response(self.get_context_data(
+            form=form, throttled=(f"Too many failed sign-ins. Try again in {minutes} "
+                                  f"minute{'s' if minutes != 1 else ''}.")))
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+        return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        login_failed(self.request, self._email())
+        return super().form_invalid(form)
 
 
 def _add_errors(form: object, exc: ValidationError) -> None:

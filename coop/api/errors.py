@@ -19,25 +19,35 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from coop.errors import ApplicationError
 
+MAX_MESSAGE_CHARS = 500
+
+
+def _safe(text: Any) -> str:
+    """A message or field name as it can be rendered: no lone surrogates, bounded length."""
+    value = str(text)
+    if len(value) > MAX_MESSAGE_CHARS:
+        value = value[:MAX_MESSAGE_CHARS] + "…"
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as {"a.b.0.c": [messages]}."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            name = f"{prefix}.{_safe(key)}" if prefix else _safe(key)
             for k, v in _flatten(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
-            out[prefix or "non_field_errors"] = [str(item) for item in detail]
+            out[prefix or "non_field_errors"] = [_safe(item) for item in detail]
         else:
             for index, item in enumerate(detail):
                 name = f"{prefix}.{index}" if prefix else str(index)
                 for k, v in _flatten(item, name).items():
                     out.setdefault(k, []).extend(v)
     else:
-        out[prefix or "non_field_errors"] = [str(detail)]
+        out[prefix or "non_field_errors"] = [_safe(detail)]
     return out
 
 
@@ -47,7 +57,8 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        fields = {_safe(k): [_safe(m) for m in v] for k, v in exc.fields.items()}
+        return Response(error_body(exc.code, _safe(exc.message), fields), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         fields = (
             {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
@@ -71,7 +82,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = error_body("validation_error", message, fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
-        message = str(detail) if not isinstance(detail, dict | list) else "Request refused."
+        message = _safe(detail) if not isinstance(detail, dict | list) else "Request refused."
         response.data = error_body(
             exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code,  # type: ignore[arg-type]
             message,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, NoReturn, TypeVar
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 
 from coop.errors import NotFound
 
+from .errors import error_body
 from .pagination import Pagination
 
 T = TypeVar("T")
@@ -56,3 +59,24 @@ def paginated(view: APIView, request: Request, queryset: QuerySet | Any,
 def saved(data: Any, *, created: bool) -> Response:
     """201 for a write that stored something new, 200 for one that found it already stored."""
     return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _page_or_error(default: Any, code: str, message: str, status_code: int) -> Any:
+    """Django's handler for unmatched URLs and failures: the error shape under /api/."""
+
+    def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body(code, message), status=status_code)
+        if exception is None:
+            return default(request)
+        return default(request, exception)
+
+    return handler
+
+
+page_not_found = _page_or_error(defaults.page_not_found, "not_found", "Not found.", 404)
+bad_request = _page_or_error(defaults.bad_request, "bad_request", "Bad request.", 400)
+permission_denied = _page_or_error(defaults.permission_denied, "permission_denied",
+                                   "You do not have permission to do this.", 403)
+server_error = _page_or_error(defaults.server_error, "server_error",
+                              "Something went wrong on our side.", 500)

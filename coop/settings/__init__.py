@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coop.api.limits.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "accounts.middleware.ActiveFirmMiddleware",
     "coop.middleware.ErrorPagesMiddleware",
 ]
@@ -148,17 +151,46 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.PartnerKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "coop.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "coop.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "coop.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "coop.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Failed sign-ins per account and per address (accounts/throttling.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "login_account": env("LOGIN_FAILURES_PER_ACCOUNT", "10/hour"),
+        "login_address": env("LOGIN_FAILURES_PER_ADDRESS", "50/hour"),
+    },
+    "NUM_PROXIES": int(env("DJANGO_NUM_PROXIES", "1" if PRODUCTION else "0")),
+}
+
+# API tokens (django-rest-knox): a new token per sign-in, stored as a hash, expiring,
+# revocable with POST /api/v1/auth/token/revoke/.
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": timedelta(hours=int(env("API_TOKEN_TTL_HOURS", "720"))),
+    "AUTO_REFRESH": False,
+}
+API_TOKENS_PER_USER = int(env("API_TOKENS_PER_USER", "20"))
+
+# The cache holds the sign-in throttles: Redis (shared by every worker) when CACHE_URL is
+# set, process memory otherwise.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": env("CACHE_URL")}
+    if env("CACHE_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 SPECTACULAR_SETTINGS = {
@@ -177,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coop.api.schema.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {"CargoClassEnum": "pooling.models.choices.CargoClass"},
     "APPEND_COMPONENTS": {
         "securitySchemes": {
@@ -223,6 +259,37 @@ CELERY_BEAT_SCHEDULE = {
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_FAILURES = int(env("WEBHOOK_MAX_FAILURES", "8"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+
+# The input boundary (coop/api/limits.py, coop/inputs.py): a body above this size is
+# answered 413, JSON nested deeper than this 400, before anything parses it.
+MAX_REQUEST_BODY_BYTES = int(env("MAX_REQUEST_BODY_BYTES", str(5 * 1024 * 1024)))
+MAX_JSON_DEPTH = int(env("MAX_JSON_DEPTH", "32"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# Security headers on every answer: scripts and styles only from our own static files
+# (htmx and coop.js; no inline script), nothing framed, no powerful browser features.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: [] for feature in (
+        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+        "payment", "usb", "interest-cohort")
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,

@@ -21,10 +21,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import PartnerPrincipal
+from accounts.reference import country_codes, currency_codes
 from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, saved, validated
 from coop.errors import ApplicationError, NotFound
+from coop.inputs import (
+    InputError,
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictIntegerField,
+    excerpt,
+)
 from pooling.feed import dcsa
 from pooling.models import (
     Booking,
@@ -53,6 +63,7 @@ from pooling.services import (
     feed_ratecards,
     webhooks,
 )
+from pooling.services.needs import locode
 
 
 def _partner(request: Request) -> Any:
@@ -80,8 +91,36 @@ class CargoClassItemField(serializers.ChoiceField):
         super().__init__(choices=CargoClass.choices, **kwargs)
 
 
+def _place(value: str, *, country_ok: bool) -> str:
+    """A UN/LOCODE with an ISO 3166-1 country, or (where allowed) a whole country."""
+    code = value.replace(" ", "").upper()
+    if country_ok and len(code) == 2:
+        if code not in country_codes():
+            raise serializers.ValidationError(f"{excerpt(value)} is not an ISO 3166-1 country.")
+        return code
+    try:
+        return locode(code)
+    except InputError as exc:
+        raise serializers.ValidationError(str(exc)) from None
+
+
+class _Lane:
+    """Origin and destination checked against UN/LOCODE and ISO 3166-1 before lookup."""
+
+    def validate_origin(self, value: str) -> str:
+        return _place(value, country_ok=False)
+
+    def validate_destination(self, value: str) -> str:
+        return _place(value, country_ok=True)
+
+    def validate_currency(self, value: str) -> str:
+        if value.upper() not in currency_codes():
+            raise serializers.ValidationError(f"{excerpt(value)} is not an ISO 4217 currency.")
+        return value.upper()
+
+
 def _money(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=18, decimal_places=4, **kwargs)
+    return StrictDecimalField(max_digits=18, decimal_places=4, **kwargs)
 
 
 # --- rate cards and quotes --------------------------------------------------------------
@@ -91,7 +130,7 @@ class WeightBreakIo(serializers.Serializer):
     class Meta:
         ref_name = "FeedWeightBreak"
 
-    min_kg = serializers.DecimalField(max_digits=14, decimal_places=3)
+    min_kg = StrictDecimalField(max_digits=14, decimal_places=3)
     rate_per_kg = _money()
 
 
@@ -99,18 +138,18 @@ class EquipmentRateIo(serializers.Serializer):
     class Meta:
         ref_name = "FeedEquipmentRate"
 
-    code = serializers.CharField(max_length=10, help_text="20GP, 40GP, 40HC, ...")
+    code = StrictCharField(max_length=10, help_text="20GP, 40GP, 40HC, ...")
     price = _money()
-    usable_cbm = serializers.DecimalField(max_digits=10, decimal_places=3)
-    payload_kg = serializers.DecimalField(max_digits=12, decimal_places=3)
+    usable_cbm = StrictDecimalField(max_digits=10, decimal_places=3)
+    payload_kg = StrictDecimalField(max_digits=12, decimal_places=3)
 
 
 class FeeIo(serializers.Serializer):
     class Meta:
         ref_name = "FeedFixedFee"
 
-    code = serializers.CharField(max_length=20, help_text="DOC, CUS, ...")
-    description = serializers.CharField(max_length=200, required=False, default="")
+    code = StrictCharField(max_length=20, help_text="DOC, CUS, ...")
+    description = StrictCharField(max_length=200, required=False, default="")
     amount = _money()
 
 
@@ -118,9 +157,9 @@ class SurchargeIo(serializers.Serializer):
     class Meta:
         ref_name = "FeedSurcharge"
 
-    code = serializers.CharField(max_length=20, help_text="BAF (fuel), PSS (peak season), ...")
-    description = serializers.CharField(max_length=200, required=False, default="")
-    percent = serializers.DecimalField(max_digits=8, decimal_places=4, required=False,
+    code = StrictCharField(max_length=20, help_text="BAF (fuel), PSS (peak season), ...")
+    description = StrictCharField(max_length=200, required=False, default="")
+    percent = StrictDecimalField(max_digits=8, decimal_places=4, required=False,
                                        allow_null=True)
     per_kg = _money(required=False, allow_null=True)
 
@@ -140,31 +179,31 @@ class RateCardListCreateApi(APIView):
 
     permission_classes = [IsPartner]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(_Lane, serializers.Serializer):
         class Meta:
             ref_name = "FeedRateCardInput"
 
-        origin = serializers.CharField(max_length=5, help_text="UN/LOCODE, e.g. CNSZX")
-        destination = serializers.CharField(
+        origin = StrictCharField(max_length=5, help_text="UN/LOCODE, e.g. CNSZX")
+        destination = StrictCharField(
             max_length=5, help_text="UN/LOCODE, or a two-letter country code for a whole country")
         mode = serializers.ChoiceField(choices=Mode.choices)
-        currency = serializers.CharField(max_length=3)
-        valid_from = serializers.DateField()
-        valid_to = serializers.DateField(required=False, allow_null=True)
-        kg_per_cbm = serializers.DecimalField(max_digits=10, decimal_places=4, required=False,
+        currency = StrictCharField(max_length=3)
+        valid_from = StrictDateField()
+        valid_to = StrictDateField(required=False, allow_null=True)
+        kg_per_cbm = StrictDecimalField(max_digits=10, decimal_places=4, required=False,
                                               allow_null=True, help_text="Volumetric factor")
         minimum_charge = _money(required=False, default=Decimal(0))
         weight_breaks = WeightBreakIo(many=True, required=False, default=list)
         higher_break_rule = serializers.BooleanField(required=False, default=True)
         lcl_rate_per_wm = _money(required=False, allow_null=True)
-        lcl_minimum_wm = serializers.DecimalField(max_digits=8, decimal_places=3, required=False,
+        lcl_minimum_wm = StrictDecimalField(max_digits=8, decimal_places=3, required=False,
                                                   default=Decimal(1))
         equipment = EquipmentRateIo(many=True, required=False, default=list)
         fees = FeeIo(many=True, required=False, default=list)
         surcharges = SurchargeIo(many=True, required=False, default=list)
         allowed_cargo_classes = serializers.ListField(
             child=CargoClassItemField(), required=False, default=["general"])
-        transit_days = serializers.IntegerField(min_value=0, required=False, default=0)
+        transit_days = StrictIntegerField(min_value=0, required=False, default=0)
 
     @extend_schema(responses=RateCardOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -201,14 +240,14 @@ class QuoteLineOutput(serializers.Serializer):
     class Meta:
         ref_name = "FeedQuoteLine"
 
-    charge_code = serializers.CharField()
-    description = serializers.CharField()
-    basis = serializers.CharField()
-    quantity = serializers.CharField()
-    unit_price = serializers.CharField()
-    amount = serializers.CharField()
-    applies_to = serializers.CharField(allow_null=True)
-    equipment = serializers.CharField(allow_null=True)
+    charge_code = StrictCharField()
+    description = StrictCharField()
+    basis = StrictCharField()
+    quantity = StrictCharField()
+    unit_price = StrictCharField()
+    amount = StrictCharField()
+    applies_to = StrictCharField(allow_null=True)
+    equipment = StrictCharField(allow_null=True)
 
 
 class QuoteApi(APIView):
@@ -220,13 +259,13 @@ class QuoteApi(APIView):
         class Meta:
             ref_name = "FeedQuoteInput"
 
-        rate_card = serializers.IntegerField()
-        gross_kg = serializers.DecimalField(max_digits=14, decimal_places=3, min_value=0)
-        volume_cbm = serializers.DecimalField(max_digits=14, decimal_places=6, min_value=0)
+        rate_card = StrictIntegerField()
+        gross_kg = StrictDecimalField(max_digits=14, decimal_places=3, min_value=0)
+        volume_cbm = StrictDecimalField(max_digits=14, decimal_places=6, min_value=0)
         cargo_class = serializers.ChoiceField(choices=CargoClass.choices, required=False,
                                               default="general")
         containers = serializers.ListField(
-            child=serializers.CharField(max_length=10), required=False, default=list,
+            child=StrictCharField(max_length=10), required=False, default=list,
             help_text="Sea only: whole containers, e.g. [\"40HC\"]; weight and volume are the "
                       "LCL remainder.")
 
@@ -234,14 +273,14 @@ class QuoteApi(APIView):
         class Meta:
             ref_name = "FeedQuoteOutput"
 
-        rate_card = serializers.IntegerField()
-        version = serializers.IntegerField()
-        currency = serializers.CharField()
+        rate_card = StrictIntegerField()
+        version = StrictIntegerField()
+        currency = StrictCharField()
         lines = QuoteLineOutput(many=True)
-        total = serializers.CharField()
-        chargeable_kg = serializers.CharField()
-        revenue_tons = serializers.CharField()
-        note = serializers.CharField()
+        total = StrictCharField()
+        chargeable_kg = StrictCharField()
+        revenue_tons = StrictCharField()
+        note = StrictCharField()
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
@@ -272,7 +311,7 @@ class TierIo(serializers.Serializer):
         ref_name = "FeedProgrammeTier"
 
     min_spend = _money()
-    rebate_percent = serializers.DecimalField(max_digits=6, decimal_places=3)
+    rebate_percent = StrictDecimalField(max_digits=6, decimal_places=3)
 
 
 class ProgrammeOutput(serializers.ModelSerializer):
@@ -294,8 +333,8 @@ class ProgrammeTermsApi(ObjectApi):
 
         minimum_spend = _money()
         tiers = TierIo(many=True)
-        management_fee_percent = serializers.DecimalField(max_digits=6, decimal_places=3)
-        min_flight_days = serializers.IntegerField(min_value=1, required=False)
+        management_fee_percent = StrictDecimalField(max_digits=6, decimal_places=3)
+        min_flight_days = StrictIntegerField(min_value=1, required=False)
 
     @extend_schema(request=InputSerializer, responses=ProgrammeOutput)
     @idempotent
@@ -326,13 +365,13 @@ class SpendReportListCreateApi(APIView):
         class Meta:
             ref_name = "FeedSpendReportInput"
 
-        report_id = serializers.CharField(max_length=60)
-        pool = serializers.IntegerField()
-        member = serializers.IntegerField()
-        campaign_reference = serializers.CharField(max_length=100, required=False, default="")
-        period_from = serializers.DateField()
-        period_to = serializers.DateField()
-        currency = serializers.CharField(max_length=3)
+        report_id = StrictCharField(max_length=60)
+        pool = StrictIntegerField()
+        member = StrictIntegerField()
+        campaign_reference = StrictCharField(max_length=100, required=False, default="")
+        period_from = StrictDateField()
+        period_to = StrictDateField()
+        currency = StrictCharField(max_length=3)
         spend = _money()
         rebate = _money(required=False, default=Decimal(0))
         fees = _money(required=False, default=Decimal(0))
@@ -368,22 +407,25 @@ class CapacityListCreateApi(APIView):
 
     permission_classes = [IsPartner]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(_Lane, serializers.Serializer):
         class Meta:
             ref_name = "FeedCapacityInput"
 
-        origin = serializers.CharField(max_length=5)
-        destination = serializers.CharField(max_length=5)
+        def validate_destination(self, value: str) -> str:
+            return _place(value, country_ok=False)
+
+        origin = StrictCharField(max_length=5)
+        destination = StrictCharField(max_length=5)
         mode = serializers.ChoiceField(choices=Mode.choices)
-        departure_date = serializers.DateField()
-        cutoff_at = serializers.DateTimeField()
-        equipment = serializers.DictField(child=serializers.IntegerField(), required=False,
+        departure_date = StrictDateField()
+        cutoff_at = StrictDateTimeField()
+        equipment = serializers.DictField(child=StrictIntegerField(), required=False,
                                           default=dict, help_text='{"40HC": 2}')
-        allotment_kg = serializers.DecimalField(max_digits=14, decimal_places=3, required=False,
+        allotment_kg = StrictDecimalField(max_digits=14, decimal_places=3, required=False,
                                                 allow_null=True)
-        allotment_cbm = serializers.DecimalField(max_digits=14, decimal_places=6,
+        allotment_cbm = StrictDecimalField(max_digits=14, decimal_places=6,
                                                  required=False, allow_null=True)
-        rate_card = serializers.IntegerField(required=False, allow_null=True)
+        rate_card = StrictIntegerField(required=False, allow_null=True)
 
     @extend_schema(responses=CapacityOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -441,10 +483,10 @@ class BookingConfirmApi(ObjectApi):
         class Meta:
             ref_name = "FeedBookingConfirmInput"
 
-        reference = serializers.CharField(max_length=60)
-        equipment = serializers.DictField(child=serializers.IntegerField(min_value=1),
+        reference = StrictCharField(max_length=60)
+        equipment = serializers.DictField(child=StrictIntegerField(min_value=1),
                                           required=False, default=dict, help_text='{"40HC": 1}')
-        etd = serializers.DateTimeField(required=False, allow_null=True)
+        etd = StrictDateTimeField(required=False, allow_null=True)
         eta = serializers.DateTimeField(required=False, allow_null=True)
 
     @extend_schema(request=InputSerializer, responses={201: BookingOutput})
@@ -464,7 +506,7 @@ class BookingDeclineApi(ObjectApi):
         class Meta:
             ref_name = "FeedBookingDeclineInput"
 
-        reason = serializers.CharField(max_length=2000)
+        reason = StrictCharField(max_length=2000)
 
     @extend_schema(request=InputSerializer, responses={201: BookingOutput})
     @idempotent
@@ -703,7 +745,8 @@ class WebhookListCreateApi(APIView):
             partner=_partner(request)), EndpointOutput)
 
     @extend_schema(request=InputSerializer, responses={201: inline_serializer(
-        "FeedNewWebhookEndpoint", {"secret": serializers.CharField(),
+        "FeedNewWebhookEndpoint", {"secret": serializers.CharField(
+            allow_null=True, help_text="Shown once; null when an Idempotency-Key replays."),
                                    "endpoint": EndpointOutput()})})
     @idempotent
     def post(self, request: Request) -> Response:

@@ -26,6 +26,7 @@ from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, validated
 from coop.errors import ApplicationError
+from coop.inputs import StrictCharField, StrictDateField, StrictDecimalField, StrictIntegerField
 from pooling import csv_import
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
@@ -42,8 +43,10 @@ class ValidatorSerializer(serializers.Serializer):
         raise NotImplementedError
 
     def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, dict):
-            data = dict(data.items()) if hasattr(data, "items") else None
+        if hasattr(data, "dict") and callable(data.dict):
+            data = data.dict()  # a form or multipart body: one value per field, the last
+        elif not isinstance(data, dict):
+            data = None
         if data is None:
             raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
         try:
@@ -56,11 +59,11 @@ class PackageLineInput(serializers.Serializer):
     class Meta:
         ref_name = "PackageLineInput"
 
-    count = serializers.IntegerField(min_value=1)
-    length_cm = serializers.DecimalField(max_digits=8, decimal_places=2)
-    width_cm = serializers.DecimalField(max_digits=8, decimal_places=2)
-    height_cm = serializers.DecimalField(max_digits=8, decimal_places=2)
-    gross_kg_each = serializers.DecimalField(max_digits=14, decimal_places=3)
+    count = StrictIntegerField(min_value=1)
+    length_cm = StrictDecimalField(max_digits=8, decimal_places=2)
+    width_cm = StrictDecimalField(max_digits=8, decimal_places=2)
+    height_cm = StrictDecimalField(max_digits=8, decimal_places=2)
+    gross_kg_each = StrictDecimalField(max_digits=14, decimal_places=3)
 
 
 class DemandInput(ValidatorSerializer):
@@ -69,23 +72,23 @@ class DemandInput(ValidatorSerializer):
     class Meta:
         ref_name = "DemandInput"
 
-    reference = serializers.CharField(required=False, max_length=60)
-    origin = serializers.CharField(help_text="UN/LOCODE, e.g. CNSZX")
-    destination = serializers.CharField(help_text="UN/LOCODE, e.g. USLAX")
+    reference = StrictCharField(required=False, max_length=60)
+    origin = StrictCharField(help_text="UN/LOCODE, e.g. CNSZX")
+    destination = StrictCharField(help_text="UN/LOCODE, e.g. USLAX")
     mode = serializers.ChoiceField(choices=Mode.choices)
     cargo_class = serializers.ChoiceField(choices=CargoClass.choices, required=False)
-    un_number = serializers.CharField(required=False, help_text="e.g. UN3480")
-    dg_class = serializers.CharField(required=False, help_text="e.g. 9")
+    un_number = StrictCharField(required=False, help_text="e.g. UN3480")
+    dg_class = StrictCharField(required=False, help_text="e.g. 9")
     splittable = serializers.BooleanField(required=False)
     lines = PackageLineInput(many=True, required=False)
-    gross_kg = serializers.DecimalField(max_digits=14, decimal_places=3, required=False)
-    volume_cbm = serializers.DecimalField(max_digits=14, decimal_places=6, required=False)
-    ready_from = serializers.DateField()
-    deliver_by = serializers.DateField()
+    gross_kg = StrictDecimalField(max_digits=14, decimal_places=3, required=False)
+    volume_cbm = StrictDecimalField(max_digits=14, decimal_places=6, required=False)
+    ready_from = StrictDateField()
+    deliver_by = StrictDateField()
     incoterm = serializers.ChoiceField(choices=Incoterm.choices, required=False)
-    declared_value = serializers.DecimalField(max_digits=18, decimal_places=4, required=False)
-    declared_currency = serializers.CharField(required=False)
-    hs_code = serializers.CharField(required=False, help_text="6 to 10 digits")
+    declared_value = StrictDecimalField(max_digits=18, decimal_places=4, required=False)
+    declared_currency = StrictCharField(required=False)
+    hs_code = StrictCharField(required=False, help_text="6 to 10 digits")
 
     def validate_raw(self, data: dict[str, Any]) -> services.DemandInput:
         if self.instance is not None:
@@ -119,14 +122,14 @@ class AdNeedInput(ValidatorSerializer):
     class Meta:
         ref_name = "AdNeedInput"
 
-    programme = serializers.IntegerField(help_text="Programme id from /api/v1/programmes/")
-    market = serializers.CharField(help_text="ISO 3166-1 country, e.g. US")
-    budget = serializers.DecimalField(max_digits=18, decimal_places=4)
-    currency = serializers.CharField(help_text="The programme's currency")
-    flight_from = serializers.DateField()
-    flight_to = serializers.DateField()
+    programme = StrictIntegerField(help_text="Programme id from /api/v1/programmes/")
+    market = StrictCharField(help_text="ISO 3166-1 country, e.g. US")
+    budget = StrictDecimalField(max_digits=18, decimal_places=4)
+    currency = StrictCharField(help_text="The programme's currency")
+    flight_from = StrictDateField()
+    flight_to = StrictDateField()
     category = serializers.ChoiceField(choices=ProductCategory.choices)
-    excluded_firms = serializers.ListField(child=serializers.IntegerField(), required=False,
+    excluded_firms = serializers.ListField(child=StrictIntegerField(), required=False,
                                            help_text="Ids of firms not to pool with")
 
     def validate_raw(self, data: dict[str, Any]) -> services.AdNeedInput:
@@ -137,8 +140,8 @@ class AdNeedInput(ValidatorSerializer):
 
 
 class AdNeedOutput(serializers.ModelSerializer):
-    channel = serializers.CharField(source="programme.channel", read_only=True)
-    programme_name = serializers.CharField(source="programme.name", read_only=True)
+    channel = StrictCharField(source="programme.channel", read_only=True)
+    programme_name = StrictCharField(source="programme.name", read_only=True)
 
     class Meta:
         model = AdNeed
@@ -154,28 +157,28 @@ class TierSerializer(serializers.Serializer):
     class Meta:
         ref_name = "ProgrammeTier"
 
-    min_spend = serializers.DecimalField(max_digits=18, decimal_places=2)
-    discount_percent = serializers.DecimalField(max_digits=6, decimal_places=3, required=False)
-    rebate_percent = serializers.DecimalField(max_digits=6, decimal_places=3, required=False)
+    min_spend = StrictDecimalField(max_digits=18, decimal_places=2)
+    discount_percent = StrictDecimalField(max_digits=6, decimal_places=3, required=False)
+    rebate_percent = StrictDecimalField(max_digits=6, decimal_places=3, required=False)
 
 
 class ProgrammeInput(ValidatorSerializer):
     class Meta:
         ref_name = "ProgrammeInput"
 
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     channel = serializers.ChoiceField(choices=Channel.choices)
     business_model = serializers.ChoiceField(choices=BusinessModel.choices)
-    partner = serializers.IntegerField(required=False, allow_null=True)
-    markets = serializers.ListField(child=serializers.CharField())
-    currency = serializers.CharField()
-    minimum_spend = serializers.DecimalField(max_digits=18, decimal_places=2)
+    partner = StrictIntegerField(required=False, allow_null=True)
+    markets = serializers.ListField(child=StrictCharField())
+    currency = StrictCharField()
+    minimum_spend = StrictDecimalField(max_digits=18, decimal_places=2)
     tiers = TierSerializer(many=True, required=False)
-    management_fee_percent = serializers.DecimalField(max_digits=6, decimal_places=3,
+    management_fee_percent = StrictDecimalField(max_digits=6, decimal_places=3,
                                                       required=False)
-    standalone_fee_percent = serializers.DecimalField(max_digits=6, decimal_places=3,
+    standalone_fee_percent = StrictDecimalField(max_digits=6, decimal_places=3,
                                                       required=False)
-    min_flight_days = serializers.IntegerField(required=False)
+    min_flight_days = StrictIntegerField(required=False)
     category_exclusive = serializers.BooleanField(required=False)
     is_demo = serializers.BooleanField(required=False)
     active = serializers.BooleanField(required=False)
@@ -301,7 +304,7 @@ class DemandImportApi(APIView):
         request={"multipart/form-data": inline_serializer(
             "DemandImportUpload", {"file": serializers.FileField()})},
         responses={201: inline_serializer("DemandImportResult",
-                                          {"created": serializers.IntegerField()})},
+                                          {"created": StrictIntegerField()})},
     )
     @idempotent
     def post(self, request: Request) -> Response:
@@ -391,12 +394,16 @@ class ProgrammeDetailApi(_PerMethod, ObjectApi):
     read_permissions = [IsAuthenticated]
     write_permissions = [IsCoordinator]
 
-    def _programme(self, programme_id: int) -> ChannelProgramme:
-        return found(selectors.programmes_list().filter(pk=programme_id).first())
+    def _programme(self, programme_id: int, *, active_only: bool = False) -> ChannelProgramme:
+        return found(selectors.programmes_list(active_only=active_only).filter(
+            pk=programme_id).first())
 
     @extend_schema(responses=ProgrammeOutput)
     def get(self, request: Request, programme_id: int) -> Response:
-        return Response(ProgrammeOutput(self._programme(programme_id)).data)
+        # A retired programme is gone for firms and partners, as in the list.
+        active_only = not getattr(request.user, "is_coordinator", False)
+        return Response(ProgrammeOutput(self._programme(programme_id,
+                                                        active_only=active_only)).data)
 
     @extend_schema(request=ProgrammeInput(partial=True), responses=ProgrammeOutput)
     def patch(self, request: Request, programme_id: int) -> Response:

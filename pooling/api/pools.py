@@ -20,6 +20,13 @@ from coop.api.idempotency import idempotent
 from coop.api.pagination import Pagination
 from coop.api.views import ObjectApi, validated
 from coop.errors import ApplicationError
+from coop.inputs import (
+    StrictCharField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 from pooling.models import Pool, PoolMember
 from pooling.selectors import pools as selectors
 from pooling.services import pools as services
@@ -31,15 +38,15 @@ class MemberOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolMemberOutput"
 
-    id = serializers.IntegerField()
-    firm_id = serializers.IntegerField()
-    status = serializers.CharField()
-    demand_id = serializers.IntegerField(allow_null=True)
-    ad_need_id = serializers.IntegerField(allow_null=True)
-    standalone_cost = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    projected_share = serializers.DecimalField(max_digits=18, decimal_places=4)
-    projected_saving = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
-    note = serializers.CharField()
+    id = StrictIntegerField()
+    firm_id = StrictIntegerField()
+    status = StrictCharField()
+    demand_id = StrictIntegerField(allow_null=True)
+    ad_need_id = StrictIntegerField(allow_null=True)
+    standalone_cost = StrictDecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    projected_share = StrictDecimalField(max_digits=18, decimal_places=4)
+    projected_saving = StrictDecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    note = StrictCharField()
     placement = serializers.JSONField(
         help_text='Sea pools: {"v": 1, "containers": [{"label": "40HC#2", "code": "40HC", '
                   '"volume_cbm": "12.5", "gross_kg": "3100"}], "lcl": {"volume_cbm", "gross_kg"} '
@@ -50,10 +57,10 @@ class OthersOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolOthersOutput"
 
-    count = serializers.IntegerField()
-    share_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    standalone_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    named = serializers.ListField(child=serializers.CharField())
+    count = StrictIntegerField()
+    share_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    standalone_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    named = serializers.ListField(child=StrictCharField())
 
 
 class OwnOutput(serializers.Serializer):
@@ -72,23 +79,23 @@ class PoolOutput(serializers.Serializer):
     class Meta:
         ref_name = "PoolOutput"
 
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    state = serializers.CharField()
-    origin = serializers.CharField()
-    destination = serializers.CharField()
-    mode = serializers.CharField()
-    programme_id = serializers.IntegerField(allow_null=True)
-    market = serializers.CharField()
-    ship_date = serializers.DateField(allow_null=True)
-    flight_from = serializers.DateField(allow_null=True)
-    flight_to = serializers.DateField(allow_null=True)
-    currency = serializers.CharField()
-    capacity = serializers.IntegerField()
-    member_count = serializers.IntegerField()
-    projected_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    standalone_total = serializers.DecimalField(max_digits=18, decimal_places=4)
-    join_deadline = serializers.DateTimeField(allow_null=True)
+    id = StrictIntegerField()
+    kind = StrictCharField()
+    state = StrictCharField()
+    origin = StrictCharField()
+    destination = StrictCharField()
+    mode = StrictCharField()
+    programme_id = StrictIntegerField(allow_null=True)
+    market = StrictCharField()
+    ship_date = StrictDateField(allow_null=True)
+    flight_from = StrictDateField(allow_null=True)
+    flight_to = StrictDateField(allow_null=True)
+    currency = StrictCharField()
+    capacity = StrictIntegerField()
+    member_count = StrictIntegerField()
+    projected_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    standalone_total = StrictDecimalField(max_digits=18, decimal_places=4)
+    join_deadline = StrictDateTimeField(allow_null=True)
     members = MemberOutput(many=True)
 
 
@@ -98,7 +105,7 @@ class PoolDetailOutput(PoolOutput):
 
     plan = serializers.JSONField(help_text="The pool's plan; firms get it without other members' "
                                            "figures. Sea plans label containers (40HC#1).")
-    reasons = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=StrictCharField())
     qualifies = serializers.BooleanField(help_text="Whether the pool still stands on its terms.")
     problems = serializers.ListField(child=serializers.CharField(), required=False)
     others = OthersOutput(allow_null=True)
@@ -193,14 +200,14 @@ class ReasonInput(serializers.Serializer):
     class Meta:
         ref_name = "PoolReasonInput"
 
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class RequiredReasonInput(serializers.Serializer):
     class Meta:
         ref_name = "PoolRequiredReasonInput"
 
-    reason = serializers.CharField(max_length=2000)
+    reason = StrictCharField(max_length=2000)
 
 
 class PoolAcceptApi(_FirmAction):
@@ -234,7 +241,7 @@ class PoolJoinApi(_FirmAction):
         class Meta:
             ref_name = "PoolJoinInput"
 
-        need_id = serializers.IntegerField(
+        need_id = StrictIntegerField(
             min_value=1, help_text="Your open shipping demand (logistics pools) or ad need (ads).")
 
     @extend_schema(request=InputSerializer, responses={201: PoolDetailOutput})
@@ -301,7 +308,7 @@ class PoolDeadlineApi(_CoordinatorAction):
         class Meta:
             ref_name = "PoolDeadlineInput"
 
-        join_deadline = serializers.DateTimeField()
+        join_deadline = StrictDateTimeField()
 
     @extend_schema(request=InputSerializer, responses=PoolDetailOutput)
     def post(self, request: Request, pool_id: int) -> Response:

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.views import ObjectApi
+from coop.inputs import StrictCharField, StrictDateField, StrictDateTimeField, StrictIntegerField
 from pooling.domain.money import quantize
 from pooling.selectors.settlement import (
     settlement_shares_for,
@@ -31,29 +32,29 @@ class ShareLineOutput(serializers.Serializer):
     class Meta:
         ref_name = "SettlementShareLineOutput"
 
-    charge_code = serializers.CharField()
-    amount = serializers.CharField()
+    charge_code = StrictCharField()
+    amount = StrictCharField()
 
 
 class StatementLineOutput(serializers.Serializer):
     class Meta:
         ref_name = "StatementLineOutput"
 
-    settlement_id = serializers.IntegerField()
-    pool_id = serializers.IntegerField()
-    pool = serializers.CharField()
-    version = serializers.IntegerField()
-    status = serializers.CharField()
-    invoice_number = serializers.CharField()
-    settled_on = serializers.DateField(allow_null=True)
-    currency = serializers.CharField()
-    amount = serializers.CharField()
-    standalone_cost = serializers.CharField(allow_null=True)
-    saving = serializers.CharField(allow_null=True)
-    billing_currency = serializers.CharField()
-    billing_amount = serializers.CharField()
-    billing_saving = serializers.CharField(allow_null=True)
-    fx_rate = serializers.CharField()
+    settlement_id = StrictIntegerField()
+    pool_id = StrictIntegerField()
+    pool = StrictCharField()
+    version = StrictIntegerField()
+    status = StrictCharField()
+    invoice_number = StrictCharField()
+    settled_on = StrictDateField(allow_null=True)
+    currency = StrictCharField()
+    amount = StrictCharField()
+    standalone_cost = StrictCharField(allow_null=True)
+    saving = StrictCharField(allow_null=True)
+    billing_currency = StrictCharField()
+    billing_amount = StrictCharField()
+    billing_saving = StrictCharField(allow_null=True)
+    fx_rate = StrictCharField()
     lines = ShareLineOutput(many=True)
 
 
@@ -61,10 +62,10 @@ class StatementTotalOutput(serializers.Serializer):
     class Meta:
         ref_name = "StatementTotalOutput"
 
-    currency = serializers.CharField()
-    billed = serializers.CharField()
-    standalone = serializers.CharField()
-    saving = serializers.CharField()
+    currency = StrictCharField()
+    billed = StrictCharField()
+    standalone = StrictCharField()
+    saving = StrictCharField()
 
 
 class StatementApi(APIView):
@@ -76,8 +77,8 @@ class StatementApi(APIView):
         class Meta:
             ref_name = "StatementInput"
 
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
+        date_from = StrictDateField(required=False)
+        date_to = StrictDateField(required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if attrs.get("date_from") and attrs.get("date_to") and \
@@ -89,10 +90,10 @@ class StatementApi(APIView):
         class Meta:
             ref_name = "StatementOutput"
 
-        firm_id = serializers.IntegerField(source="firm.pk")
-        firm = serializers.CharField(source="firm.legal_name")
-        date_from = serializers.DateField()
-        date_to = serializers.DateField()
+        firm_id = StrictIntegerField(source="firm.pk")
+        firm = StrictCharField(source="firm.legal_name")
+        date_from = StrictDateField()
+        date_to = StrictDateField()
         lines = StatementLineOutput(many=True)
         totals = StatementTotalOutput(many=True)
 
@@ -120,19 +121,19 @@ class SettlementOutput(serializers.Serializer):
     class Meta:
         ref_name = "SettlementOutput"
 
-    id = serializers.IntegerField()
-    pool_id = serializers.IntegerField()
+    id = StrictIntegerField()
+    pool_id = StrictIntegerField()
     invoice_number = serializers.SerializerMethodField()
-    version = serializers.IntegerField()
-    status = serializers.CharField()
-    method = serializers.CharField()
-    currency = serializers.CharField()
+    version = StrictIntegerField()
+    status = StrictCharField()
+    method = StrictCharField()
+    currency = StrictCharField()
     total = serializers.SerializerMethodField()
-    explanation = serializers.ListField(child=serializers.CharField())
-    hold_reason = serializers.CharField()
-    override_reason = serializers.CharField()
-    sampling_error = serializers.CharField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
+    explanation = serializers.ListField(child=StrictCharField())
+    hold_reason = StrictCharField()
+    override_reason = StrictCharField()
+    sampling_error = StrictCharField(allow_null=True)
+    completed_at = StrictDateTimeField(allow_null=True)
     shares = serializers.SerializerMethodField()
 
     def get_invoice_number(self, obj: Any) -> str:
@@ -180,7 +181,7 @@ class SettlementReleaseApi(ObjectApi):
         class Meta:
             ref_name = "SettlementReleaseInput"
 
-        reason = serializers.CharField(max_length=2000, allow_blank=True)
+        reason = StrictCharField(max_length=2000, allow_blank=True)
 
     @extend_schema(request=InputSerializer, responses=SettlementOutput)
     def post(self, request: Request, settlement_id: int) -> Response:

@@ -41,15 +41,22 @@ class FormatError(ValueError):
         self.field = field
 
 
+# Amounts in stored documents stay well inside a money column (18 digits, 4 places).
+LIMIT = Decimal(10) ** 14
+
+
 def _decimal(value: Any, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise FormatError(f"{name} must be a decimal number written as a string.", field=name)
+    text = str(value).strip()
+    if not text.isascii() or len(text) > 32:
+        raise FormatError(f"{name} must be a decimal number in ASCII digits.", field=name)
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except (InvalidOperation, ValueError):
         raise FormatError(f"{name} must be a decimal number.", field=name) from None
-    if not number.is_finite():
-        raise FormatError(f"{name} must be a finite number.", field=name)
+    if not number.is_finite() or abs(number) >= LIMIT:
+        raise FormatError(f"{name} must be a finite number below {LIMIT:,}.", field=name)
     return number
 
 

@@ -9,9 +9,10 @@ or a CSV row, JSON values from the API) and return a typed input, or raise a Dja
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,10 @@ from django.utils import timezone
 
 from accounts.models import Firm
 from accounts.reference import ProductCategory, country_codes, currency_codes
+from coop import inputs
 from coop.errors import Conflict, NotFound
+from coop.inputs import InputError as _Invalid
+from coop.inputs import excerpt
 from pooling.domain import units
 from pooling.domain.ad_matching import flight_days
 from pooling.domain.formats import FormatError, tiers_from_json, tiers_to_json
@@ -37,6 +41,7 @@ MAX_VOLUME_CBM = Decimal(1000)
 MAX_DIMENSION_CM = Decimal(10_000)
 MAX_PACKAGES = 1_000_000
 MAX_DECLARED_VALUE = Decimal("99999999999999")
+MAX_EXCLUDED_FIRMS = 200
 LITHIUM_UN_NUMBERS = frozenset({"UN3480", "UN3481"})
 DG_CLASSES = frozenset({"1", "2", "3", "4", "5", "6", "7", "8", "9"})
 
@@ -49,19 +54,21 @@ Errors = dict[str, list[str]]
 # --- parsing raw values ------------------------------------------------------
 
 
-class _Invalid(Exception):
-    pass
+# Declared values and budgets: what a NUMERIC(18, 4) column holds.
+MONEY_DIGITS = 18
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
+    """Text as given; numbers are read where a number is expected (see `_number`)."""
+    return inputs.text(raw.get(name))
+
+
+def _number(raw: Mapping[str, Any], name: str) -> str:
+    """The written form of a number field: a JSON number or a string of ASCII digits."""
     value = raw.get(name)
-    if value is None:
+    if value is None or value == "":
         return ""
-    if isinstance(value, bool | int | float | Decimal):
-        return str(value)
-    if not isinstance(value, str):
-        raise _Invalid("Enter text.")
-    return value.strip()
+    return inputs.number_text(value)
 
 
 def _required(raw: Mapping[str, Any], name: str) -> str:
@@ -72,18 +79,13 @@ def _required(raw: Mapping[str, Any], name: str) -> str:
 
 
 def _decimal(text: str, *, places: int, label: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", ""))
-    except (InvalidOperation, ValueError):
-        raise _Invalid(f"Enter a number for {label}.") from None
-    if not value.is_finite():
-        raise _Invalid(f"Enter a finite number for {label}.")
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return inputs.decimal(text, max_digits=MONEY_DIGITS, places=places, label=label)
 
 
 def _positive(text: str, *, places: int, label: str, unit: str, most: Decimal) -> Decimal:
     value = _decimal(text, places=places, label=label)
     if value <= 0:
+        # `text` parsed as a number, so it is short ASCII and safe to quote.
         raise _Invalid(f"{label.capitalize()} must be above zero {unit}; got {text}.")
     if value > most:
         raise _Invalid(f"{label.capitalize()} may be at most {most:,} {unit}; got {value:,}.")
@@ -91,10 +93,12 @@ def _positive(text: str, *, places: int, label: str, unit: str, most: Decimal) -
 
 
 def _date(text: str) -> dt.date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
+        raise _Invalid(f"Enter a date as YYYY-MM-DD; got {excerpt(text)}.")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise _Invalid(f"Enter a date as YYYY-MM-DD; got '{text}'.") from None
+        raise _Invalid(f"Enter a date as YYYY-MM-DD; got {excerpt(text)}.") from None
 
 
 def _choice(text: str, choices: Iterable[tuple[str, str]], what: str) -> str:
@@ -104,18 +108,20 @@ def _choice(text: str, choices: Iterable[tuple[str, str]], what: str) -> str:
     lowered = {v.lower(): v for v in values} | {lbl.lower(): v for v, lbl in choices}
     if text.lower() in lowered:
         return lowered[text.lower()]
-    raise _Invalid(f"'{text}' is not a {what}; choose one of {', '.join(values)}.")
+    raise _Invalid(f"{excerpt(text)} is not a {what}; choose one of {', '.join(values)}.")
 
 
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if value is not None and not isinstance(value, str | int):
+        raise _Invalid(f"Enter yes or no, not {excerpt(value)}.")
     text = str(value or "").strip().lower()
     if text in ("", "0", "false", "no", "n", "off"):
         return False
     if text in ("1", "true", "yes", "y", "on"):
         return True
-    raise _Invalid(f"Enter yes or no; got '{value}'.")
+    raise _Invalid(f"Enter yes or no; got {excerpt(value)}.")
 
 
 def locode(text: str) -> str:
@@ -125,7 +131,7 @@ def locode(text: str) -> str:
         c.isalpha() or c in "23456789" for c in value[2:]
     ) or not value.isascii():
         raise _Invalid(
-            f"'{text}' is not a UN/LOCODE: two-letter country code and three letters or "
+            f"{excerpt(text)} is not a UN/LOCODE: two-letter country code and three letters or "
             "digits 2-9, e.g. CNSZX."
         )
     if value[:2] not in country_codes():
@@ -136,14 +142,14 @@ def locode(text: str) -> str:
 def _currency(text: str) -> str:
     value = text.upper()
     if value not in currency_codes():
-        raise _Invalid(f"'{text}' is not an ISO 4217 currency code.")
+        raise _Invalid(f"{excerpt(text)} is not an ISO 4217 currency code.")
     return value
 
 
 def _country(text: str) -> str:
     value = text.upper()
     if value not in country_codes():
-        raise _Invalid(f"'{text}' is not an ISO 3166-1 country code.")
+        raise _Invalid(f"{excerpt(text)} is not an ISO 3166-1 country code.")
     return value
 
 
@@ -266,7 +272,7 @@ def _lines(value: Any, c: _Collector) -> tuple[PackageLineInput, ...]:
         if not isinstance(line, Mapping):
             c.add(prefix, "Each package line must be an object.")
             continue
-        count = c.take(f"{prefix}.count", _count, _required_or(line, "count"))
+        count = c.take(f"{prefix}.count", lambda line=line: _count(_required_or(line, "count")))
         dims = {
             name: c.take(f"{prefix}.{name}", _positive_required, line, name, places=2,
                          label=label, unit="cm", most=MAX_DIMENSION_CM)
@@ -281,19 +287,14 @@ def _lines(value: Any, c: _Collector) -> tuple[PackageLineInput, ...]:
 
 
 def _required_or(raw: Mapping[str, Any], name: str) -> str:
-    try:
-        return _required(raw, name)
-    except _Invalid:
-        return ""
+    value = raw.get(name)
+    return "" if value is None or value == "" else inputs.number_text(value)
 
 
 def _count(text: str) -> int:
     if not text:
         raise _Invalid("This field is required.")
-    try:
-        value = int(text)
-    except ValueError:
-        raise _Invalid(f"Enter a whole number of packages; got '{text}'.") from None
+    value = inputs.integer(text, label="the package count")
     if value <= 0:
         raise _Invalid(f"The package count must be above zero; got {value}.")
     if value > MAX_PACKAGES:
@@ -302,7 +303,10 @@ def _count(text: str) -> int:
 
 
 def _positive_required(raw: Mapping[str, Any], name: str, **kwargs: Any) -> Decimal:
-    return _positive(_required(raw, name), **kwargs)
+    value = _number(raw, name)
+    if not value:
+        raise _Invalid("This field is required.")
+    return _positive(value, **kwargs)
 
 
 def _measures(
@@ -318,7 +322,7 @@ def _measures(
                             label="volume", unit="CBM", most=MAX_VOLUME_CBM)
         return gross_kg, volume_cbm, ()
     for name in ("gross_kg", "volume_cbm"):
-        if _text(raw, name):
+        if raw.get(name) not in (None, ""):
             c.add(name, "Give either package lines or totals, not both: totals are derived "
                         "from the lines.")
     if not lines:
@@ -362,8 +366,8 @@ def demand_input_parse(
     if un_number and not un_number.startswith("UN"):
         un_number = f"UN{un_number}"
     dg_class = c.take("dg_class", _text, raw, "dg_class") or ""
-    if un_number and (len(un_number) != 6 or not un_number[2:].isdigit()):
-        c.add("un_number", f"Enter a UN number such as UN3480; got '{un_number}'.")
+    if un_number and not re.fullmatch(r"UN[0-9]{4}", un_number, re.ASCII):
+        c.add("un_number", f"Enter a UN number such as UN3480; got {excerpt(un_number)}.")
     elif cargo_class == CargoClass.LITHIUM and un_number not in LITHIUM_UN_NUMBERS:
         c.add("un_number", "Lithium batteries ship as UN3480 (cells alone) or UN3481 "
                            "(packed with or in equipment).")
@@ -372,7 +376,8 @@ def demand_input_parse(
     if cargo_class == CargoClass.OTHER_DG and dg_class.split(".")[0] not in DG_CLASSES:
         c.add("dg_class", "Dangerous goods need a class from 1 to 9, e.g. 3 or 2.1.")
     elif dg_class and dg_class.split(".")[0] not in DG_CLASSES:
-        c.add("dg_class", f"'{dg_class}' is not a dangerous goods class (1 to 9, e.g. 3 or 2.1).")
+        c.add("dg_class", f"{excerpt(dg_class)} is not a dangerous goods class (1 to 9, e.g. 3 "
+                          "or 2.1).")
     if cargo_class in (CargoClass.GENERAL,) and un_number:
         c.add("un_number", "General cargo has no UN number; choose the cargo class that fits.")
     splittable = c.take("splittable", _bool, raw.get("splittable"))
@@ -392,19 +397,20 @@ def demand_input_parse(
     declared_currency = c.take("declared_currency", lambda: _currency(
         _text(raw, "declared_currency")) if _text(raw, "declared_currency") else "") or ""
     declared_value = None
-    if _text(raw, "declared_value"):
-        declared_value = c.take("declared_value", _positive, _text(raw, "declared_value"),
+    declared_text = c.take("declared_value", _number, raw, "declared_value")
+    if declared_text:
+        declared_value = c.take("declared_value", _positive, declared_text,
                                 places=4, label="declared value", unit="",
                                 most=MAX_DECLARED_VALUE)
         if declared_value is not None and not declared_currency:
             c.add("declared_currency", "Name the currency of the declared value, e.g. USD.")
         elif declared_value is not None and declared_currency:
             declared_value = quantize(declared_value, declared_currency)
-    elif declared_currency:
+    elif declared_currency and declared_text is not None:
         c.add("declared_value", "Enter the declared value in that currency, or leave both empty.")
     hs_code = (c.take("hs_code", _text, raw, "hs_code") or "").replace(".", "").replace(" ", "")
-    if hs_code and not (hs_code.isdigit() and 6 <= len(hs_code) <= 10):
-        c.add("hs_code", f"An HS code has 6 to 10 digits; got '{hs_code}'.")
+    if hs_code and not re.fullmatch(r"[0-9]{6,10}", hs_code, re.ASCII):
+        c.add("hs_code", f"An HS code has 6 to 10 digits; got {excerpt(hs_code)}.")
 
     if c.errors:
         raise ValidationError({f"{prefix}{k}": v for k, v in c.errors.items()})
@@ -592,18 +598,26 @@ class AdNeedInput:
 def _excluded(value: Any, firm: Firm) -> tuple[int, ...]:
     if value in (None, "", []):
         return ()
-    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    if isinstance(value, str):
+        items: list[Any] = inputs.text(value).split(",")
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise _Invalid("Name firms by their ids, e.g. [12, 40].")
+    if len(items) > MAX_EXCLUDED_FIRMS:
+        raise _Invalid(f"Exclude at most {MAX_EXCLUDED_FIRMS} firms.")
     try:
-        ids = sorted({int(str(item).strip()) for item in items if str(item).strip()})
-    except ValueError:
+        ids = sorted({inputs.integer(item.strip() if isinstance(item, str) else item,
+                                     minimum=1, maximum=inputs.BIGINT_MAX)
+                      for item in items if not (isinstance(item, str) and not item.strip())})
+    except _Invalid:
         raise _Invalid("Name firms by their ids, e.g. [12, 40].") from None
     if firm.pk in ids:
         raise _Invalid("A firm cannot exclude itself.")
+    # Ids of firms that do not exist are dropped, not reported: an answer that told them
+    # apart would let anyone list which firm ids exist.
     known = set(Firm.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    unknown = [str(i) for i in ids if i not in known]
-    if unknown:
-        raise _Invalid(f"No firm with id {', '.join(unknown)}.")
-    return tuple(ids)
+    return tuple(i for i in ids if i in known)
 
 
 def ad_need_input_parse(
@@ -612,7 +626,7 @@ def ad_need_input_parse(
     """Validate an ad need against its programme: market, currency, budget, flight length."""
     today = today or timezone.localdate()
     c = _Collector()
-    programme = c.take("programme", _programme, _text(raw, "programme"))
+    programme = c.take("programme", _programme, raw.get("programme"))
     market = c.take("market", lambda: _country(_required(raw, "market")))
     if programme and market and programme.markets and market not in programme.markets:
         c.add("market", f"{programme.name} buys in {', '.join(programme.markets)}, not {market}.")
@@ -648,13 +662,14 @@ def ad_need_input_parse(
                        excluded_firm_ids=excluded or ())
 
 
-def _programme(text: str) -> ChannelProgramme:
-    if not text:
+def _programme(value: Any) -> ChannelProgramme:
+    if value is None or value == "":
         raise _Invalid("This field is required.")
     try:
-        pk = int(text)
-    except ValueError:
-        raise _Invalid(f"Name the programme by its id; got '{text}'.") from None
+        pk = inputs.integer(value.strip() if isinstance(value, str) else value, minimum=1,
+                            maximum=inputs.BIGINT_MAX)
+    except _Invalid:
+        raise _Invalid(f"Name the programme by its id; got {excerpt(value)}.") from None
     programme = ChannelProgramme.objects.filter(pk=pk).first()
     if programme is None:
         raise _Invalid(f"No programme with id {pk}.")
@@ -714,8 +729,8 @@ class ProgrammeInput:
     partner_id: int | None = None
 
 
-def _percent(text: str, label: str) -> Decimal:
-    value = _decimal(text or "0", places=3, label=label)
+def _percent(text: Any, label: str) -> Decimal:
+    value = _decimal(text if text not in (None, "") else "0", places=3, label=label)
     if value < 0 or value >= 100:
         raise _Invalid(f"{label.capitalize()} is a percentage from 0 up to 100; got {value}.")
     return value
@@ -729,13 +744,16 @@ def _tiers(value: Any) -> list[dict[str, str]]:
 
 
 def _markets(value: Any) -> list[str]:
-    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
-    markets = [str(m).strip().upper() for m in items if str(m).strip()]
+    if isinstance(value, list | tuple):
+        items = [inputs.text(m) for m in value]
+    else:
+        items = inputs.text(value).split(",")
+    markets = [m.strip().upper() for m in items if m.strip()]
     if not markets:
         raise _Invalid("Name at least one market, e.g. [\"US\"].")
     unknown = [m for m in markets if m not in country_codes()]
     if unknown:
-        raise _Invalid(f"Not ISO 3166-1 country codes: {', '.join(unknown)}.")
+        raise _Invalid(f"Not ISO 3166-1 country codes: {', '.join(excerpt(m) for m in unknown[:5])}.")
     return sorted(set(markets))
 
 
@@ -750,20 +768,22 @@ def programme_input_parse(raw: Mapping[str, Any]) -> ProgrammeInput:
         _required(raw, "business_model"), BusinessModel.choices, "business model"))
     markets = c.take("markets", _markets, raw.get("markets"))
     currency = c.take("currency", lambda: _currency(_required(raw, "currency")))
-    minimum = c.take("minimum_spend", lambda: _decimal(_required(raw, "minimum_spend"),
+    minimum = c.take("minimum_spend", lambda: _decimal(_positive_input(raw, "minimum_spend"),
                                                         places=2, label="minimum spend"))
     if minimum is not None and minimum < 0:
         c.add("minimum_spend", "The minimum spend cannot be negative.")
     tiers = c.take("tiers", _tiers, raw.get("tiers"))
     fee = c.take("management_fee_percent", lambda: _percent(
-        _text(raw, "management_fee_percent"), "management fee"))
+        _number(raw, "management_fee_percent"), "management fee"))
     standalone = c.take("standalone_fee_percent", lambda: _percent(
-        _text(raw, "standalone_fee_percent"), "standalone fee"))
-    days = c.take("min_flight_days", lambda: _count_days(_text(raw, "min_flight_days") or "14"))
+        _number(raw, "standalone_fee_percent"), "standalone fee"))
+    days = c.take("min_flight_days", lambda: _count_days(_number(raw, "min_flight_days") or "14"))
     exclusive = c.take("category_exclusive", _bool, raw.get("category_exclusive"))
     is_demo = c.take("is_demo", _bool, raw.get("is_demo"))
     active = c.take("active", _bool, raw.get("active", True))
-    partner_id = raw.get("partner") or None
+    partner_id = c.take("partner", lambda: inputs.integer(
+        raw["partner"], label="partner", minimum=1, maximum=inputs.BIGINT_MAX)
+        if raw.get("partner") not in (None, "") else None)
     if partner_id is not None:
         from accounts.models import Partner
 
@@ -780,9 +800,9 @@ def programme_input_parse(raw: Mapping[str, Any]) -> ProgrammeInput:
 
 def _count_days(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        raise _Invalid(f"Enter a whole number of days; got '{text}'.") from None
+        value = inputs.integer(text)
+    except _Invalid:
+        raise _Invalid(f"Enter a whole number of days; got {excerpt(text)}.") from None
     if not 1 <= value <= 366:
         raise _Invalid("The minimum flight lasts from 1 to 366 days.")
     return value
@@ -800,6 +820,13 @@ def programme_raw(programme: ChannelProgramme) -> dict[str, Any]:
         "category_exclusive": programme.category_exclusive, "is_demo": programme.is_demo,
         "active": programme.active, "partner": programme.partner_id,
     }
+
+
+def _positive_input(raw: Mapping[str, Any], name: str) -> str:
+    value = _number(raw, name)
+    if not value:
+        raise _Invalid("This field is required.")
+    return value
 
 
 def _programme_fields(data: ProgrammeInput) -> dict[str, Any]:
