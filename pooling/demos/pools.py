@@ -76,7 +76,11 @@ def load(report: Any, ctx: dict[str, Any]) -> None:
     ads = [p for p in proposed if p.kind == Pool.Kind.ADS]
 
     delivered = Pool.objects.filter(booking_reference=DELIVERED_REFERENCE).first()
-    if delivered is None and logistics:
+    if delivered is not None:
+        # Loaded before: later sections (and later runs) moved pools on; change nothing.
+        ctx["delivered_pool"] = delivered
+        return
+    if logistics:
         delivered = _deliver(logistics.pop(0), coordinator, report)
     if delivered is not None:
         ctx["delivered_pool"] = delivered
