@@ -19,6 +19,8 @@ from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api.views import ObjectApi
 from pooling.domain.money import quantize
 from pooling.selectors.settlement import (
+    dispute_window,
+    settlement_documents,
     settlement_shares_for,
     settlement_visible,
     statement_for_firm,
@@ -45,6 +47,7 @@ class StatementLineOutput(serializers.Serializer):
     version = serializers.IntegerField()
     status = serializers.CharField()
     invoice_number = serializers.CharField()
+    documents = serializers.ListField(child=serializers.CharField())
     settled_on = serializers.DateField(allow_null=True)
     currency = serializers.CharField()
     amount = serializers.CharField()
@@ -123,6 +126,9 @@ class SettlementOutput(serializers.Serializer):
     id = serializers.IntegerField()
     pool_id = serializers.IntegerField()
     invoice_number = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    closes_on = serializers.SerializerMethodField()
+    closed = serializers.SerializerMethodField()
     version = serializers.IntegerField()
     status = serializers.CharField()
     method = serializers.CharField()
@@ -137,6 +143,16 @@ class SettlementOutput(serializers.Serializer):
 
     def get_invoice_number(self, obj: Any) -> str:
         return obj.invoice.number if obj.invoice else ""
+
+    def get_documents(self, obj: Any) -> list[str]:
+        return settlement_documents(obj)
+
+    def get_closes_on(self, obj: Any) -> str | None:
+        window = self.context["window"]
+        return window.closes_on.isoformat() if window.closes_on else None
+
+    def get_closed(self, obj: Any) -> bool:
+        return bool(self.context["window"].closed)
 
     def get_total(self, obj: Any) -> str:
         return str(quantize(obj.total, obj.currency))
@@ -168,7 +184,8 @@ class SettlementDetailApi(ObjectApi):
         if settlement is None:
             raise NotFound()
         shares = settlement_shares_for(settlement=settlement, firm=firm, coordinator=coordinator)
-        return Response(SettlementOutput(settlement, context={"shares": shares}).data)
+        return Response(SettlementOutput(settlement, context={
+            "shares": shares, "window": dispute_window(pool_id=settlement.pool_id)}).data)
 
 
 class SettlementReleaseApi(ObjectApi):
@@ -191,7 +208,8 @@ class SettlementReleaseApi(ObjectApi):
         settlement = settlement_release(settlement_id=settlement_id, actor=request.user,
                                         reason=data.validated_data["reason"])
         shares = settlement_shares_for(settlement=settlement, firm=None, coordinator=True)
-        return Response(SettlementOutput(settlement, context={"shares": shares}).data)
+        return Response(SettlementOutput(settlement, context={
+            "shares": shares, "window": dispute_window(pool_id=settlement.pool_id)}).data)
 
 
 urlpatterns = [
