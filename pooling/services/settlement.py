@@ -30,32 +30,20 @@ from django.utils import timezone
 
 from accounts.models import Firm, Partner
 from coop.api.errors import ApplicationError, Conflict
-from pooling.domain.allocation import (
-    EXACT_CORE_LIMIT,
-    Allocation,
-    AllocationError,
-    CostFunction,
-    CostLine,
-    MemberLoad,
-    SettlementHold,
-    settle_split,
-    split_ad,
-)
+from pooling.domain.allocation import AllocationError, CostLine, MemberLoad
 from pooling.domain.money import ZERO, MoneyError, quantize
 from pooling.domain.settlement import (
+    AdsInputs,
     Document,
+    LogisticsInputs,
+    MemberInput,
     PlanHold,
-    coalition_cost,
-    members_over,
-    net_lines,
-    place_container_lines,
-    released_note,
-    scaled,
-    without_standalone_claims,
+    SpendInput,
+    SplitPlan,
+    plan_ads,
+    plan_logistics,
 )
 from pooling.domain.tariff import RateCard as DomainRateCard
-from pooling.domain.tariff import TariffError
-from pooling.domain.tariff import price as tariff_price
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import (
     Account,
@@ -264,11 +252,15 @@ class FxRates:
             return (Decimal(1) / inverse).quantize(FX_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _missing_rate(base: str, quote: str, on: date) -> str:
+    return (f"No {base}→{quote} rate on or before {on.isoformat()}: a coordinator or partner "
+            "must post one (POST /api/v1/fx-rates/), then release the settlement.")
+
+
 def _require_rate(fx: FxRates, base: str, quote: str, on: date) -> Decimal:
     rate = fx.rate(base, quote, on)
     if rate is None:
-        raise PlanHold(f"No {base}→{quote} rate on or before {on.isoformat()}: a coordinator or "
-                    f"partner must post one (POST /api/v1/fx-rates/), then release the settlement.")
+        raise PlanHold(_missing_rate(base, quote, on))
     return rate
 
 
@@ -322,10 +314,10 @@ def _containers(pool: Pool, members: Sequence[PoolMember]) -> dict[int, tuple[tu
     return {k: tuple(v) for k, v in found.items()}
 
 
-def _loads(inputs: _PoolInputs) -> tuple[list[MemberLoad], dict[str, PoolMember]]:
+def _loads(inputs: _PoolInputs) -> list[MemberLoad]:
+    """Each member's load: what it declared when it joined, else its demand's."""
     boxes = _containers(inputs.pool, inputs.members)
     loads: list[MemberLoad] = []
-    by_label: dict[str, PoolMember] = {}
     for m in inputs.members:
         d = inputs.demands.get(m.pk)
         loads.append(MemberLoad(
@@ -335,173 +327,80 @@ def _loads(inputs: _PoolInputs) -> tuple[list[MemberLoad], dict[str, PoolMember]
             volume_cbm=m.volume_cbm or (d.volume_cbm if d else ZERO) or ZERO,
             containers=boxes.get(m.pk, ()),
         ))
-        by_label[_label(m)] = m
-    return loads, by_label
-
-
-# ------------------------------------------------------------ rate card pricing
-
-
-def _domain_card(pool: Pool) -> DomainRateCard | None:
-    if pool.rate_card is None:
-        return None
-    return card_from_row(pool.rate_card)
+    return loads
 
 
 # ------------------------------------------------------------------ planning
 
 
-def _plan_logistics(plan: _Plan, fx: FxRates, override: bool) -> Allocation:
+def _card(pool: Pool) -> tuple[DomainRateCard | None, str]:
+    """The pool's rate card as the domain reads it, or why it cannot be read."""
+    if pool.rate_card is None:
+        return None, ""
+    try:
+        return card_from_row(pool.rate_card), ""
+    except RateCardParseError as exc:
+        return None, str(exc)
+
+
+def _members(inputs: _PoolInputs) -> tuple[MemberInput, ...]:
+    loads = _loads(inputs)
+    out = []
+    for m, load in zip(inputs.members, loads, strict=True):
+        demand = inputs.demands.get(m.pk)
+        out.append(MemberInput(label=_label(m), load=load, standalone_cost=m.standalone_cost,
+                               gross_kg=demand.gross_kg if demand else None,
+                               demand_cbm=demand.volume_cbm if demand else None))
+    return tuple(out)
+
+
+def _logistics_inputs(plan: _Plan, fx: FxRates, override: bool) -> LogisticsInputs:
+    """Everything the logistics planner reads, from the rows already loaded and the FX
+    rates posted on or before the invoice date."""
     inputs = plan.inputs
     pool = inputs.pool
-    latest = inputs.latest
-    if latest is None:
-        raise PlanHold("The pool has no invoice to settle.")
     currency = plan.currency
-    lines, notes = net_lines([_document(d) for d in inputs.documents], currency)
-    plan.explanation.extend(notes)
-    total = sum((ln.amount for ln in lines), ZERO)
-    if total < 0:
-        raise PlanHold(f"Credit notes exceed the invoices: the net amount is {_fmt(total, currency)}.")
-    plan.total = total
-    if not inputs.members:
-        raise PlanHold("The pool has no accepted members to share the invoice.")
-    loads, by_label = _loads(inputs)
-    lines, notes = place_container_lines(lines, loads)
-    plan.explanation.extend(notes)
-
-    card = None
-    standalone: dict[str, Decimal] = {}
-    missing: list[str] = []
+    card, card_error = _card(pool)
     card_currency = pool.rate_card.currency if pool.rate_card else pool.currency
-    card_rate = Decimal(1)
-    if card_currency != currency:
-        card_rate = _require_rate(fx, card_currency, currency, plan.issue_date or latest.issue_date)
-    for label, m in by_label.items():
-        value = m.standalone_cost
-        demand = inputs.demands.get(m.pk)
-        if value is None and demand is not None:
-            try:
-                card = card or _domain_card(pool)
-                if card is not None:
-                    value = tariff_price(card, gross_kg=demand.gross_kg,
-                                         volume_cbm=demand.volume_cbm).total
-            except (TariffError, RateCardParseError) as exc:
-                plan.explanation.append(f"The standalone cost of {label} could not be priced: {exc}")
-        if value is None:
-            missing.append(label)
-            continue
-        standalone[label] = _q(value * card_rate, currency)
-    if missing:
-        raise PlanHold(f"No standalone cost for {', '.join(missing)} on the pool's rate card, so "
-                    "the split cannot be checked against going alone.")
-
-    method = pool.split_method
-    cost: CostFunction | None = None
-    if total > 0 and pool.mode and (method == Pool.SplitMethod.SHAPLEY
-                                    or len(loads) <= EXACT_CORE_LIMIT):
-        try:
-            card = card or _domain_card(pool)
-        except RateCardParseError:
-            card = None
-        if card is not None:
-            weights = {_label(m): (inputs.demands[m.pk].gross_kg, inputs.demands[m.pk].volume_cbm)
-                       for m in inputs.members if m.pk in inputs.demands}
-            if len(weights) == len(loads):
-                raw = coalition_cost(card, weights)
-                try:
-                    grand = raw(frozenset(weights))
-                    if grand > 0:
-                        cost = scaled(raw, grand, total)
-                except TariffError as exc:
-                    plan.explanation.append(f"Groups could not be priced on the rate card: {exc}")
-    if cost is None:
-        if method == Pool.SplitMethod.SHAPLEY:
-            plan.explanation.append("Shapley values need every group priced on the pool's rate "
-                                    "card, which was not possible; the proportional split is used.")
-            method = Pool.SplitMethod.PROPORTIONAL
-        plan.explanation.append("The core was not checked: groups of members could not be "
-                                "priced on the pool's rate card.")
-    caps = standalone
-    if override:
-        caps = {label: max(total, value) for label, value in standalone.items()}
-    try:
-        allocation = settle_split(lines, loads, currency, method=method, cost=cost,
-                                  standalone=caps, per_shipment_key=pool.per_shipment_key,
-                                  samples=SHAPLEY_SAMPLES, seed=pool.pk)
-    except SettlementHold as exc:
-        raise PlanHold(str(exc) + " No member is charged more than going alone without a "
-                    "coordinator's recorded override.") from exc
-    if override:
-        plan.explanation.extend(without_standalone_claims(allocation.explanation))
-        plan.explanation.append(released_note(allocation.shares, standalone, currency))
-    else:
-        plan.explanation.extend(allocation.explanation)
-    for label, m in by_label.items():
-        plan.shares.append(_ShareRow(
-            member=m, amount=allocation.shares[label], standalone=standalone[label],
-            billing_currency=currency, billing_amount=allocation.shares[label],
-            fx_rate=Decimal(1),
-            lines=[{"charge_code": ls.charge_code, "amount": str(ls.shares[label])}
-                   for ls in allocation.lines if ls.shares[label] != 0]))
-    return allocation
+    on = plan.issue_date or (inputs.latest.issue_date if inputs.latest else timezone.localdate())
+    card_rate = fx.rate(card_currency, currency, on)
+    return LogisticsInputs(
+        currency=currency, documents=tuple(_document(d) for d in inputs.documents),
+        members=_members(inputs), card=card, card_error=card_error,
+        card_currency=card_currency, card_rate=card_rate,
+        rate_note=_missing_rate(card_currency, currency, on), mode=pool.mode or "",
+        split_method=pool.split_method, per_shipment_key=pool.per_shipment_key,
+        seed=pool.pk, override=override, samples=SHAPLEY_SAMPLES)
 
 
-def _plan_ads(plan: _Plan, override: bool) -> Allocation:
+def _ads_inputs(plan: _Plan, override: bool) -> AdsInputs:
     inputs = plan.inputs
-    currency = plan.currency
-    if not inputs.members:
-        raise PlanHold("The pool has no accepted members to share the spend.")
-    if not inputs.reports:
-        raise PlanHold("No spend report has been received for the pool.")
-    other = sorted({r.currency for r in inputs.reports if r.currency != currency})
-    if other:
-        raise PlanHold(f"Spend reports mix currencies ({currency}, {', '.join(other)}).")
-    member_pks = {m.pk for m in inputs.members}
-    stray = sorted({r.report_id for r in inputs.reports if r.member_id not in member_pks})
-    if stray:
-        raise PlanHold(f"Spend reports {', '.join(stray)} are for members no longer in the pool.")
-    spend: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    rebate = fees = ZERO
-    for r in inputs.reports:
-        spend[r.member_id] += _q(r.spend, currency)
-        rebate += _q(r.rebate, currency)
-        fees += _q(r.fees, currency)
-    loads = [MemberLoad(member_id=_label(m), chargeable_kg=ZERO, revenue_tons=ZERO,
-                        volume_cbm=ZERO, spend=spend[m.pk]) for m in inputs.members]
-    try:
-        allocation = split_ad(loads, rebate=rebate, fees=fees, currency=currency)
-    except AllocationError as exc:
-        raise PlanHold(str(exc)) from exc
-    plan.total = allocation.total
-    latest = inputs.latest
-    if latest is not None and _q(latest.total, currency) != allocation.total and not override:
-        raise PlanHold(f"{latest} total {_fmt(latest.total, currency)} differs from the spend "
-                    f"reports' net amount {_fmt(allocation.total, currency)}.")
+    labels = {m.pk: _label(m) for m in inputs.members}
     programme = inputs.pool.programme
-    fee_percent = programme.standalone_fee_percent if programme else ZERO
-    alone_of: dict[str, Decimal | None] = {}
-    for m in inputs.members:
-        label = _label(m)
-        own = spend[m.pk]
-        alone = None if m.standalone_cost is None else _q(own + own * fee_percent / 100, currency)
-        alone_of[label] = alone
+    return AdsInputs(
+        currency=plan.currency,
+        members=tuple(MemberInput(label=_label(m), load=MemberLoad(
+            member_id=_label(m), chargeable_kg=ZERO, revenue_tons=ZERO, volume_cbm=ZERO),
+            standalone_cost=m.standalone_cost) for m in inputs.members),
+        reports=tuple(SpendInput(report_id=r.report_id, member=labels.get(r.member_id),
+                                 currency=r.currency, spend=r.spend, rebate=r.rebate,
+                                 fees=r.fees) for r in inputs.reports),
+        invoice=_document(inputs.latest) if inputs.latest is not None else None,
+        fee_percent=programme.standalone_fee_percent if programme else ZERO,
+        override=override)
+
+
+def _take(plan: _Plan, split: SplitPlan) -> None:
+    """The planner's outcome as share rows of the members (billed in the invoice currency
+    until `_convert`)."""
+    by_label = {_label(m): m for m in plan.inputs.members}
+    plan.total = split.total
+    plan.explanation.extend(split.explanation)
+    for share in split.shares:
         plan.shares.append(_ShareRow(
-            member=m, amount=allocation.shares[label], standalone=alone,
-            billing_currency=currency, billing_amount=allocation.shares[label],
-            fx_rate=Decimal(1),
-            lines=[{"charge_code": ls.charge_code, "amount": str(ls.shares[label])}
-                   for ls in allocation.lines if ls.shares[label] != 0]))
-    over = members_over(allocation.shares, alone_of)
-    if over and not override:
-        raise PlanHold(f"{', '.join(over)} would pay more than buying alone through the same "
-                       "channel; a coordinator must review.")
-    if override:
-        plan.explanation.extend(without_standalone_claims(allocation.explanation))
-        plan.explanation.append(released_note(allocation.shares, alone_of, currency))
-    else:
-        plan.explanation.extend(allocation.explanation)
-    return allocation
+            member=by_label[share.label], amount=share.amount, standalone=share.standalone,
+            billing_currency=plan.currency, billing_amount=share.amount, fx_rate=Decimal(1),
+            lines=[{"charge_code": code, "amount": str(amount)} for code, amount in share.lines]))
 
 
 def _convert(plan: _Plan, fx: FxRates) -> None:
@@ -535,9 +434,10 @@ def _plan(inputs: _PoolInputs, fx: FxRates, *, override: bool = False) -> _Plan:
         if plan.partner is None:
             raise PlanHold("The pool has no partner to pay.")
         if pool.kind == Pool.Kind.ADS:
-            allocation = _plan_ads(plan, override)
+            split = plan_ads(_ads_inputs(plan, override))
         else:
-            allocation = _plan_logistics(plan, fx, override)
+            split = plan_logistics(_logistics_inputs(plan, fx, override))
+        _take(plan, split)
         _convert(plan, fx)
     except (PlanHold, AllocationError, MoneyError) as exc:
         plan.hold_reason = str(exc)
@@ -546,16 +446,15 @@ def _plan(inputs: _PoolInputs, fx: FxRates, *, override: bool = False) -> _Plan:
         plan.allocation = {"documents": [d.number for d in inputs.documents],
                            "covers": [_doc_name(d) for d in inputs.documents]}
         return plan
-    plan.method = allocation.method
-    plan.sampling_error = allocation.sampling_error
+    plan.method = split.method
+    plan.sampling_error = split.sampling_error
     plan.allocation = {
-        "method": allocation.method,
+        "method": split.method,
         "documents": [d.number for d in inputs.documents],
         "covers": [_doc_name(d) for d in inputs.documents],
         "spend_reports": inputs.report_ids,
-        "lines": [{"charge_code": ls.charge_code,
-                   "shares": {k: str(v) for k, v in ls.shares.items()}}
-                  for ls in allocation.lines],
+        "lines": [{"charge_code": code, "shares": {k: str(v) for k, v in shares.items()}}
+                  for code, shares in split.line_shares],
         "members": {_label(r.member): r.member.pk for r in plan.shares},
     }
     return plan
