@@ -30,7 +30,7 @@ from pooling.services import transitions
 from pooling.services.settlement import settlement_release, settlement_run
 from pooling.services.transitions import TransitionError
 from tests.conftest import client_for
-from tests.factories_settlement import fx, ledger_sums, logistics_pool, member_firm, post_invoice
+from tests.factories_settlement import ads_pool, fx, ledger_sums, logistics_pool, member_firm, post_invoice
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -359,7 +359,34 @@ def test_a_held_settlement_shows_members_no_reason_naming_others(firm_user, firm
     page = browser(firm_user).get(f"/settlements/{held.pk}/").content.decode()
     console = browser(coordinator).get(f"/settlements/{held.pk}/").content.decode()
 
+    body = client_for(firm_user).get(f"/api/v1/settlements/{held.pk}/").json()
+
     # then the member learns only that it is held; the coordinator sees why
     assert "EUR" not in page
+    assert "EUR" not in str(body)
+    assert body["hold_reason"] == ("Held for a coordinator's review; your share is posted "
+                                   "once it is released.")
+    assert body["explanation"] == []
     assert "Held for a coordinator&#x27;s review" in page
     assert "USD→EUR" in console
+
+
+def test_a_released_ads_settlement_names_who_pays_more_than_alone(coordinator):
+    # given an ads pool whose fees make each member pay more than buying alone
+    pool = ads_pool([{"spend": "30000.00", "fees": "2400.00"},
+                     {"spend": "10000.00", "fees": "800.00"}])
+    pool.programme.standalone_fee_percent = D("0")
+    pool.programme.save(update_fields=["standalone_fee_percent"])
+    held = settlement_run(pool_id=pool.pk)
+    assert held is not None and held.status == Settlement.Status.HELD
+
+    # when a coordinator releases it
+    released = settlement_release(settlement_id=held.pk, actor=coordinator, reason="Agreed.")
+
+    # then the explanation says who pays how much more, and nothing to the contrary
+    assert "Every member pays no more than its standalone cost." not in released.explanation
+    members = sorted(pool.members.values_list("pk", flat=True))
+    assert (f"A coordinator released this settlement with a recorded reason: member "
+            f"#{members[0]} pays USD 2,400.00 more than its standalone cost USD 30,000.00, "
+            f"member #{members[1]} pays USD 800.00 more than its standalone cost "
+            "USD 10,000.00.") in released.explanation
