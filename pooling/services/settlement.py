@@ -31,7 +31,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_r
 from django.utils import timezone
 
 from accounts.models import Firm, Partner
-from coop.api.errors import ApplicationError, Conflict
+from coop.errors import ApplicationError, Conflict
 from pooling.domain.allocation import (
     EXACT_CORE_LIMIT,
     Allocation,
@@ -71,8 +71,9 @@ from pooling.services.ledger import (
     ledger_entry_rows,
     ledger_reverse,
 )
+from pooling.services.locks import lock_pools
 from pooling.services.notifications import notify_firms
-from pooling.services.transitions import lock_pools, record_event
+from pooling.services.transitions import record_event
 from pooling.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
