@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Firm
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.services.needs import DemandInput, demand_input_parse, demands_import
 
 MAX_ROWS = 10_000

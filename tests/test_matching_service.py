@@ -349,7 +349,7 @@ def test_runs_stuck_for_hours_are_marked_failed():
 
 
 def test_start_rejects_an_unknown_trigger_and_stores_nothing():
-    from coop.api.errors import ApplicationError
+    from coop.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as info:
         matching_run_start(trigger="telepathy", enqueue=False)

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.models import (
     AdNeed,
     Notification,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.models import (
     Account,
     Invoice,

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, validated
+from coop.errors import ApplicationError
 
 from .. import services
 from ..authentication import PartnerPrincipal

@@ -2,8 +2,8 @@
 
     {"error": {"code": "...", "message": "...", "fields": {"field": ["message", ...]}}}
 
-Services raise `ApplicationError` (or Django's `ValidationError`) for expected
-failures; views never build error bodies by hand.
+Services raise the errors of `coop.errors` (or Django's `ValidationError`) for
+expected failures; views never build error bodies by hand.
 """
 
 from __future__ import annotations
@@ -13,37 +13,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class ApplicationError(Exception):
-    """An expected failure of a use case, shown to the user as it is."""
-
-    status_code: int = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        fields: dict[str, list[str]] | None = None,
-        code: str | None = None,
-        status_code: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-        if code:
-            self.code = code
-        if status_code:
-            self.status_code = status_code
-
-
-class Conflict(ApplicationError):
-    status_code: int = status.HTTP_409_CONFLICT
-    code = "conflict"
+from coop.errors import ApplicationError
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:

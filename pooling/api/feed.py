@@ -22,9 +22,9 @@ from rest_framework.views import APIView
 
 from accounts.authentication import PartnerPrincipal
 from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
-from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, not_found, paginated, saved, validated
+from coop.errors import ApplicationError
 from pooling.models import (
     Booking,
     CapacityOffer,

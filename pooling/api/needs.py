@@ -23,9 +23,9 @@ from rest_framework.views import APIView
 
 from accounts.reference import ProductCategory
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
-from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, validated
+from coop.errors import ApplicationError
 from pooling import csv_import
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode

@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.tenancy import HEADER, IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
-from coop.api.errors import ApplicationError
 from coop.api.idempotency import idempotent
 from coop.api.pagination import Pagination
 from coop.api.views import ObjectApi, validated
+from coop.errors import ApplicationError
 from pooling.models import Pool, PoolMember
 from pooling.selectors import pools as selectors
 from pooling.services import pools as services
@@ -40,6 +40,10 @@ class MemberOutput(serializers.Serializer):
     projected_share = serializers.DecimalField(max_digits=18, decimal_places=4)
     projected_saving = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
     note = serializers.CharField()
+    placement = serializers.JSONField(
+        help_text='Sea pools: {"v": 1, "containers": [{"label": "40HC#2", "code": "40HC", '
+                  '"volume_cbm": "12.5", "gross_kg": "3100"}], "lcl": {"volume_cbm", "gross_kg"} '
+                  'or null}; {} for other pools.')
 
 
 class OthersOutput(serializers.Serializer):
@@ -50,6 +54,18 @@ class OthersOutput(serializers.Serializer):
     share_total = serializers.DecimalField(max_digits=18, decimal_places=4)
     standalone_total = serializers.DecimalField(max_digits=18, decimal_places=4)
     named = serializers.ListField(child=serializers.CharField())
+
+
+class OwnOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "PoolOwnOutput"
+
+    share = serializers.DecimalField(max_digits=18, decimal_places=4)
+    share_is_actual = serializers.BooleanField(
+        help_text="True once the pool is settled: the share of the settlement in force.")
+    standalone_cost = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    saving = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
+    access_gained = serializers.BooleanField()
 
 
 class PoolOutput(serializers.Serializer):
@@ -80,9 +96,13 @@ class PoolDetailOutput(PoolOutput):
     class Meta:
         ref_name = "PoolDetailOutput"
 
-    plan = serializers.JSONField()
+    plan = serializers.JSONField(help_text="The pool's plan; firms get it without other members' "
+                                           "figures. Sea plans label containers (40HC#1).")
     reasons = serializers.ListField(child=serializers.CharField())
+    qualifies = serializers.BooleanField(help_text="Whether the pool still stands on its terms.")
+    problems = serializers.ListField(child=serializers.CharField(), required=False)
     others = OthersOutput(allow_null=True)
+    own = OwnOutput(required=False)
 
 
 def _firm_view(request: Request) -> bool:
@@ -102,24 +122,10 @@ def _pool_data(pool: Pool, members: list[PoolMember], *, detail: bool = False,
     }
     data["members"] = members
     if detail:
-        if firm is not None:
-            view = selectors.firm_pool_view(pool=pool, firm=firm)
-            data["reasons"] = selectors.public_reasons(pool)
-            data["plan"] = _public_plan(pool.plan)
-            data["others"] = {"count": view.others_count, "share_total": view.others_share_total,
-                              "standalone_total": view.others_standalone_total,
-                              "named": [o.name for o in view.named_others]}
-        else:
-            data["reasons"] = pool.reasons
-            data["plan"] = pool.plan
-            data["others"] = None
+        view = (selectors.pool_view_for_firm(pool=pool, firm=firm) if firm is not None
+                else selectors.pool_view_for_coordinator(pool=pool))
+        data.update(view.api())
     return data
-
-
-def _public_plan(plan: dict[str, Any]) -> dict[str, Any]:
-    """The plan without per-member figures (shares, firm ids) other firms must not see."""
-    hidden = {"shares", "members", "problems"}
-    return {k: v for k, v in plan.items() if k not in hidden}
 
 
 class PoolListApi(APIView):

@@ -43,7 +43,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from pooling.domain import packing
+from pooling.domain import fit, packing
 from pooling.domain.money import largest_remainder, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -76,7 +76,7 @@ KIND = "logistics"
 ZERO = Decimal(0)
 _UNPRICEABLE = Decimal("Infinity")
 THOUSAND = Decimal(1000)
-MIXABLE_CLASSES = frozenset({"general", "magnetic", "powders", "liquids", "lithium_batteries"})
+MIXABLE_CLASSES = fit.MIXABLE_CLASSES
 _FAMILY_LABEL = {
     "sea": "sea",
     "air": "air",
@@ -225,30 +225,12 @@ def _window(
 ) -> tuple[date, date, str | None]:
     """The feasible ship dates of a demand on a card, or a reason there are none."""
     card = lane.card
-    ready = demand.ready_from + timedelta(days=consolidation_days)
-    latest = demand.deliver_by - timedelta(days=card.transit_days)
-    if ready > latest:
-        return ready, latest, (
-            f"window too short: ready {demand.ready_from.isoformat()}, deliver by "
-            f"{demand.deliver_by.isoformat()}, transit {card.transit_days} days "
-            f"(plus {consolidation_days} days to consolidate)"
-        )
-    if latest < today:
-        return ready, latest, (
-            f"too late to ship: the latest ship date {latest.isoformat()} "
-            f"(deliver by {demand.deliver_by.isoformat()}, transit {card.transit_days} days) "
-            f"is before today {today.isoformat()}"
-        )
-    first = max(ready, today, lane.valid_from)
-    last = latest if lane.valid_to is None else min(latest, lane.valid_to)
-    if first > last:
-        until = lane.valid_to.isoformat() if lane.valid_to is not None else "open-ended"
-        return first, last, (
-            f"rate card {card.id} v{card.version} is valid {lane.valid_from.isoformat()} to "
-            f"{until}, outside the ship window {max(ready, today).isoformat()} to "
-            f"{latest.isoformat()}"
-        )
-    return first, last, None
+    window, why = fit.window_problem(
+        ready_from=demand.ready_from, deliver_by=demand.deliver_by,
+        transit_days=card.transit_days, today=today, valid_from=lane.valid_from,
+        valid_to=lane.valid_to, card_label=f"{card.id} v{card.version}",
+        consolidation_days=consolidation_days)
+    return window.first, window.last, why or None
 
 
 def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:
@@ -295,7 +277,6 @@ class _Entry:
         card = lane.card
         self.lane = lane
         self.card = card
-        self.transit = timedelta(days=card.transit_days)
         self.valid_from = lane.valid_from
         self.valid_to = lane.valid_to
         self.group_key = (_card_key(lane), lane.partner_id)
@@ -349,7 +330,6 @@ def _choose(
     quotes: _Quotes,
     today: date,
     consolidation_days: int,
-    consolidation: timedelta,
 ) -> tuple[_Candidate | None, str]:
     """The card a demand pools on (exact lane first, then cheapest), or a reason."""
     exact, country = index.for_demand(demand)
@@ -362,7 +342,6 @@ def _choose(
         )
     first_reason = ""
     cargo = demand.cargo_class
-    ready = demand.ready_from + consolidation
     for tier in (exact, country):
         fits: list[_Candidate] = []
         for entry in tier:
@@ -376,13 +355,8 @@ def _choose(
             elif entry.heavy_check and not demand.splittable:
                 why = _too_heavy(demand, card)
             if why is None:
-                # _window's checks, with its wording only when a check fails
-                latest = demand.deliver_by - entry.transit
-                first = max(ready, today, entry.valid_from)
-                last = latest if entry.valid_to is None else min(latest, entry.valid_to)
-                if ready > latest or latest < today or first > last:
-                    why = _window(demand, entry.lane, today, consolidation_days)[2]
-                else:
+                first, last, why = _window(demand, entry.lane, today, consolidation_days)
+                if why is None:
                     fits.append(_Candidate(demand, entry.lane, first, last, entry=entry))
                     continue
             first_reason = first_reason or (why or "")
@@ -865,7 +839,7 @@ def price_pool(
     *,
     ship_date: date,
     partner_id: int = 0,
-    consolidation_days: int = 3,
+    consolidation_days: int = fit.CONSOLIDATION_DAYS,
     capacity: int = 40,
 ) -> PoolProposal | None:
     """Price `demands` as one consolidation on `card` shipping on `ship_date`.
@@ -899,7 +873,7 @@ def match_logistics(
     capacities: Iterable[CapacityIn],
     *,
     today: date,
-    consolidation_days: int = 3,
+    consolidation_days: int = fit.CONSOLIDATION_DAYS,
     max_members: int = 40,
 ) -> MatchResult:
     """Propose consolidations of compatible demands that cost less than shipping alone."""
@@ -918,7 +892,6 @@ def _match_logistics(
     max_members: int,
 ) -> MatchResult:
     max_members = max(2, max_members)
-    consolidation = timedelta(days=consolidation_days)
     index = _CardIndex(cards)
     caps: dict[tuple[str, Mode], list[CapacityIn]] = defaultdict(list)
     for cap in sorted(capacities, key=lambda c: c.id):
@@ -948,14 +921,11 @@ def _match_logistics(
             if demand.cargo_class in only.accepts and (
                 demand.splittable or not only.heavy_check
             ):
-                ready = demand.ready_from + consolidation
-                latest = demand.deliver_by - only.transit
-                first = max(ready, today, only.valid_from)
-                last = latest if only.valid_to is None else min(latest, only.valid_to)
-                if ready <= latest and latest >= today and first <= last:
+                first, last, why = _window(demand, only.lane, today, consolidation_days)
+                if why is None:
                     cand = _Candidate(demand, only.lane, first, last, entry=only)
         if cand is None:
-            cand, why = _choose(demand, index, quotes, today, consolidation_days, consolidation)
+            cand, why = _choose(demand, index, quotes, today, consolidation_days)
             if cand is None:
                 unplaced.append(Unplaced(KIND, demand.id, why))
                 continue

@@ -60,6 +60,15 @@ class Reasons(Sequence[str]):
         self._tail = tail
         self._lines: tuple[str, ...] | None = None if tail is not None else self._head
 
+    @property
+    def head(self) -> tuple[str, ...]:
+        """The lines about the pool as a whole."""
+        return self._head
+
+    def tail_lines(self) -> tuple[str, ...]:
+        """The per-member lines (one member's figures each)."""
+        return self._all()[len(self._head):]
+
     def _all(self) -> tuple[str, ...]:
         lines = self._lines
         if lines is None:

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from pooling.domain import ad_matching, logistics_matching
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn
+from pooling.domain.fit import CONSOLIDATION_DAYS
 from pooling.domain.logistics_matching import DemandIn
 from pooling.domain.money import quantize
 from pooling.domain.proposals import PoolProposal, fmt_money
@@ -46,7 +47,7 @@ class Repriced:
 
 def reprice_logistics(
     card: RateCard, demands: Sequence[DemandIn], *, ship_date: date, partner_id: int = 0,
-    consolidation_days: int = 3, capacity: int = 40,
+    consolidation_days: int = CONSOLIDATION_DAYS, capacity: int = 40,
 ) -> Repriced:
     """Price `demands` as one consolidation on `card` shipping on `ship_date`."""
     proposal = logistics_matching.price_pool(

@@ -98,8 +98,9 @@ class Pool(models.Model):
     member_count = models.PositiveIntegerField(default=0)
     projected_total = MoneyField()
     standalone_total = MoneyField()
-    plan = models.JSONField(default=dict)
-    reasons = models.JSONField(default=list)
+    plan = models.JSONField(default=dict, help_text="A PoolPlan document (pooling.domain.formats).")
+    reasons = models.JSONField(default=dict,
+                               help_text="A PoolReasons document (pooling.domain.formats).")
     join_deadline = models.DateTimeField(null=True, blank=True)
     split_method = models.CharField(max_length=12, choices=SplitMethod.choices,
                                     default=SplitMethod.PROPORTIONAL)
@@ -116,7 +117,7 @@ class Pool(models.Model):
                                    name="pool_never_over_capacity"),
             models.UniqueConstraint(
                 fields=["signature"],
-                condition=~Q(state__in=["rejected", "cancelled"]),
+                condition=~Q(state__in=["rejected", "cancelled", "settled"]),
                 name="pool_signature_unique_while_live",
             ),
         ]
@@ -157,7 +158,7 @@ class PoolMember(models.Model):
     volume_cbm = VolumeField(default=0)
     budget = MoneyField(default=0)
     placement = models.JSONField(default=dict, blank=True,
-                                 help_text="Where the load goes: containers and LCL.")
+                                 help_text="A Placement document (pooling.domain.formats).")
     note = models.CharField(max_length=300, blank=True)
     show_name = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

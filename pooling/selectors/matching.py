@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier
+from pooling.adapters import (
+    AD_NEED_COLUMNS,
+    DEMAND_COLUMNS,
+    ad_need_in_values,
+    demand_in_values,
+    programme_in,
+)
+from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn
+from pooling.domain.formats import FormatError
 from pooling.domain.logistics_matching import CapacityIn, DemandIn, LaneCard
 from pooling.domain.units import Mode, mode_family
 from pooling.feed.ratecards import RateCardParseError, card_from_row
@@ -85,16 +92,8 @@ def _open_unpooled(model: type[ShippingDemand] | type[AdNeed], link: str) -> Que
 
 def demands_open_unpooled() -> list[DemandIn]:
     """Open shipping demands that are not a live member of any pool."""
-    rows = _open_unpooled(ShippingDemand, "demand").values_list(
-        "id", "firm_id", "origin", "destination", "mode", "cargo_class", "dg_class", "gross_kg",
-        "volume_cbm", "splittable", "ready_from", "deliver_by")
-    modes = {m.value: m for m in Mode}
-    return [
-        DemandIn(id=r[0], firm_id=r[1], origin=r[2], destination=r[3], mode=modes[r[4]],
-                 cargo_class=r[5], un_class=r[6], gross_kg=r[7], volume_cbm=r[8],
-                 splittable=r[9], ready_from=r[10], deliver_by=r[11])
-        for r in rows.iterator(chunk_size=CHUNK)
-    ]
+    rows = _open_unpooled(ShippingDemand, "demand").values_list(*DEMAND_COLUMNS)
+    return [demand_in_values(r) for r in rows.iterator(chunk_size=CHUNK)]
 
 
 def rate_cards_current(
@@ -139,41 +138,24 @@ def capacity_offers_open(*, now: datetime) -> list[CapacityIn]:
     ]
 
 
-def _tiers(raw: Any) -> tuple[Tier, ...]:
-    if not isinstance(raw, list):
-        return ()
-    tiers: list[Tier] = []
-    for item in raw:
-        try:
-            tiers.append(Tier(min_spend=Decimal(str(item["min_spend"])),
-                              rebate_percent=Decimal(str(item["rebate_percent"]))))
-        except (KeyError, TypeError, ArithmeticError, ValueError):
-            continue
-    return tuple(tiers)
-
-
-def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None]]:
-    """Active channel programmes, and each one's advertising partner."""
+def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None], dict[int, str]]:
+    """Active channel programmes, each one's advertising partner, and the unreadable ones."""
     programmes: list[ProgrammeIn] = []
     partners: dict[int, int | None] = {}
+    unreadable: dict[int, str] = {}
     for row in ChannelProgramme.objects.filter(active=True).order_by("id"):
-        programmes.append(ProgrammeIn(
-            id=row.pk, name=row.name, currency=row.currency,
-            markets=frozenset(str(m).upper() for m in (row.markets or [])),
-            minimum_spend=row.minimum_spend, tiers=_tiers(row.tiers),
-            management_fee_percent=row.management_fee_percent,
-            standalone_fee_percent=row.standalone_fee_percent,
-            min_flight_days=row.min_flight_days, category_exclusive=row.category_exclusive,
-        ))
+        try:
+            programmes.append(programme_in(row))
+        except FormatError as exc:
+            unreadable[row.pk] = f"programme {row.name} has tiers that cannot be read: {exc}"
+            continue
         partners[row.pk] = row.partner_id
-    return programmes, partners
+    return programmes, partners, unreadable
 
 
 def ad_needs_open_unpooled() -> list[AdNeedIn]:
     """Open ad needs that are not a live member of any pool, with their exclusions."""
-    needs = _open_unpooled(AdNeed, "ad_need").values_list(
-        "id", "firm_id", "programme_id", "market", "budget", "currency", "flight_from",
-        "flight_to", "category")
+    needs = _open_unpooled(AdNeed, "ad_need").values_list(*AD_NEED_COLUMNS)
     through = AdNeed.excluded_firms.through
     excluded: dict[int, set[int]] = defaultdict(set)
     for need_id, firm_id in (
@@ -182,25 +164,22 @@ def ad_needs_open_unpooled() -> list[AdNeedIn]:
         .iterator(chunk_size=CHUNK)
     ):
         excluded[need_id].add(firm_id)
-    return [
-        AdNeedIn(id=r[0], firm_id=r[1], programme_id=r[2], market=r[3], budget=r[4],
-                 currency=r[5], flight_from=r[6], flight_to=r[7], category=r[8],
-                 excluded_firm_ids=frozenset(excluded.get(r[0], ())))
-        for r in needs.iterator(chunk_size=CHUNK)
-    ]
+    return [ad_need_in_values(r, excluded.get(r[0], ())) for r in needs.iterator(chunk_size=CHUNK)]
 
 
 def matching_input_read(*, today: date, now: datetime) -> MatchingInput:
     """Everything a matching run reads, materialised into the matchers' dataclasses."""
     cards, unreadable = rate_cards_current(today=today)
-    programmes, programme_partner = programmes_active()
+    programmes, programme_partner, unreadable_programmes = programmes_active()
     active = {p.id for p in programmes}
     needs = ad_needs_open_unpooled()
     inactive: dict[int, str] = {}
     if any(n.programme_id not in active for n in needs):
         names = dict(ChannelProgramme.objects.exclude(pk__in=active).values_list("id", "name"))
         for need in needs:
-            if need.programme_id not in active:
+            if need.programme_id in unreadable_programmes:
+                inactive[need.id] = unreadable_programmes[need.programme_id]
+            elif need.programme_id not in active:
                 name = names.get(need.programme_id, need.programme_id)
                 inactive[need.id] = f"programme {name} is not active"
         needs = [n for n in needs if n.programme_id in active]

@@ -10,26 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Partner
-from coop.api.errors import Conflict
+from coop.errors import Conflict
+from pooling.domain.formats import FormatError, tiers_from_json, tiers_to_json
 from pooling.models import ChannelProgramme, Pool, PoolMember, SpendReport
 from pooling.services.feed_common import NotFound, partner_pool_named
+from pooling.services.locks import lock_programme
 from pooling.services.settlement_queue import settlement_enqueue
 from pooling.services.transitions import can_transition, pool_transition
 
 
 def _tiers(tiers: list[dict[str, Any]]) -> list[dict[str, str]]:
-    out, previous = [], None
-    for index, tier in enumerate(tiers):
-        minimum, rebate = tier["min_spend"], tier["rebate_percent"]
-        if minimum < 0 or rebate < 0 or rebate > 100:
-            raise ValidationError({f"tiers.{index}": [
-                "A tier's minimum spend cannot be negative; its rebate is 0 to 100 percent."]})
-        if previous is not None and minimum <= previous:
-            raise ValidationError({f"tiers.{index}.min_spend": [
-                "Tiers must be in strictly ascending order of minimum spend."]})
-        previous = minimum
-        out.append({"min_spend": format(minimum, "f"), "rebate_percent": format(rebate, "f")})
-    return out
+    try:
+        return tiers_to_json(tiers_from_json(tiers))
+    except FormatError as exc:
+        raise ValidationError({exc.field or "tiers": [exc.message]}) from None
 
 
 @transaction.atomic
@@ -38,9 +32,8 @@ def programme_terms_publish(
     management_fee_percent: Decimal, min_flight_days: int | None = None,
 ) -> ChannelProgramme:
     """Replace the terms of a programme the partner buys for."""
-    programme = (ChannelProgramme.objects.select_for_update()
-                 .filter(pk=programme_id, partner=partner).first())
-    if programme is None:
+    programme = lock_programme(programme_id)
+    if programme is None or programme.partner_id != partner.pk:
         raise NotFound("Not found.")
     if minimum_spend < 0:
         raise ValidationError({"minimum_spend": ["The minimum spend cannot be negative."]})

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Partner
-from coop.api.errors import Conflict
+from coop.errors import Conflict
 from pooling.models import Booking, Pool
 from pooling.services.feed_common import member_firms, partner_pool_locked
 from pooling.services.notifications import notify_firms

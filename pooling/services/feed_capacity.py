@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Partner
 from accounts.reference import validate_currency
-from coop.api.errors import Conflict
+from coop.errors import Conflict
 from pooling.models import CapacityOffer, FxRate, RateCard
 from pooling.models.choices import Equipment
 

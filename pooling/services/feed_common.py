@@ -5,19 +5,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from accounts.models import Partner
-from coop.api.errors import ApplicationError
+from coop.errors import NotFound
 from pooling.models import Pool, PoolMember
-
-
-class NotFound(ApplicationError):
-    status_code = 404
-    code = "not_found"
+from pooling.services.locks import lock_partner_pool
 
 
 def partner_pool_locked(*, partner: Partner, pool_id: int) -> Pool:
     """The partner's pool, row-locked; 404 for pools of others (never reveals they exist)."""
-    pool = (Pool.objects.select_for_update().filter(pk=pool_id, partner=partner).first()
-            if isinstance(pool_id, int) else None)
+    pool = (lock_partner_pool(partner=partner, pool_id=pool_id)
+            if isinstance(pool_id, int) and not isinstance(pool_id, bool) else None)
     if pool is None:
         raise NotFound("Not found.")
     return pool

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Partner
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.feed.dcsa import DcsaError, TrackingEventIn, parse_event
 from pooling.models import Pool, PoolMember, TrackingEvent
 from pooling.services.notifications import notify_firms

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from accounts.models import Partner
 from accounts.reference import validate_currency
-from coop.api.errors import Conflict
+from coop.errors import Conflict
 from pooling.feed.invoices import InvoiceError, InvoiceIn, InvoiceLineIn, check_invoice
 from pooling.models import Invoice, InvoiceLine, Pool
 from pooling.selectors.settlement import dispute_window

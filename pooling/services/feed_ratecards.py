@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Max, Q
 
 from accounts.models import Partner
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.domain import tariff
 from pooling.feed import ratecards
 from pooling.models import RateCard
 from pooling.models.choices import CargoClass
+from pooling.services.locks import lock_partner
 
 
 def _domain_card(values: dict[str, Any]) -> tariff.RateCard:
@@ -54,7 +55,7 @@ def rate_card_upload(
         "allowed_cargo_classes": list(allowed_cargo_classes), "transit_days": transit_days,
     })
     # One upload per partner at a time, so versions number without gaps or collisions.
-    Partner.objects.select_for_update().filter(pk=partner.pk).get()
+    lock_partner(partner)
     lane = RateCard.objects.filter(partner=partner, origin=origin, destination=destination,
                                    mode=mode)
     version = (lane.aggregate(v=Max("version"))["v"] or 0) + 1

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import Firm, Partner
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.domain.money import ZERO, quantize
 from pooling.models import Account, LedgerEntry, LedgerTransaction, Settlement
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -24,8 +24,10 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 from django.utils import timezone
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
+from pooling.adapters import members_from_proposal
 from pooling.domain.ad_matching import match_ads
+from pooling.domain.formats import PoolPlan, PoolReasons
 from pooling.domain.logistics_matching import match_logistics
 from pooling.domain.money import quantize
 from pooling.domain.proposals import MatchResult, PoolProposal
@@ -44,6 +46,8 @@ BATCH = 1000
 STUCK_AFTER = timedelta(hours=2)
 
 S = MatchingRun.Status
+# Pools that no longer hold their members' needs: their signature blocks nothing.
+ENDED_STATES = (Pool.State.CANCELLED, Pool.State.SETTLED)
 _T = TypeVar("_T")
 
 
@@ -96,9 +100,10 @@ def matching_run_execute(*, run_id: int) -> MatchingRun:
         _progress(run_id, 75, "saving pools")
         unplaced = _unplaced(data, logistics, ads)
         with transaction.atomic():  # the pools and the run's result stand or fall together
-            saved, skipped, turned_down = _pools_save(
+            saved, skipped, turned_down, blocked = _pools_save(
                 run_id=run_id, data=data, proposals=[*logistics.pools, *ads.pools]
             )
+            unplaced.extend(_blocked_needs(blocked))
             unplaced.extend(
                 {"kind": proposal.kind, "need_id": member.need_id,
                  "reason": "a coordinator rejected the pool matching proposes for it; it is "
@@ -156,6 +161,23 @@ def _unplaced(data: MatchingInput, *results: MatchResult) -> list[dict[str, Any]
     return rows
 
 
+def _blocked_needs(proposals: Sequence[PoolProposal]) -> list[dict[str, Any]]:
+    """Needs of proposals a live pool blocked: each named with the pool that holds it, if any."""
+    rows: list[dict[str, Any]] = []
+    live = PoolMember.objects.filter(status__in=PoolMember.ACTIVE).exclude(
+        pool__state__in=[*ENDED_STATES, Pool.State.REJECTED])
+    for kind, link in ((Pool.Kind.LOGISTICS, "demand_id"), (Pool.Kind.ADS, "ad_need_id")):
+        ids = [m.need_id for p in proposals if p.kind == kind for m in p.members]
+        holders = dict(live.filter(**{f"{link}__in": ids}).values_list(link, "pool_id"))
+        rows.extend(
+            {"kind": kind, "need_id": need,
+             "reason": (f"already a member of pool #{holders[need]}" if need in holders else
+                        "another matching run proposed a pool with it at the same time; "
+                        "the next run places it again")}
+            for need in ids)
+    return rows
+
+
 def _total_saving(pools: Iterable[tuple[Pool, PoolProposal]]) -> dict[str, str]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for pool, proposal in pools:
@@ -163,30 +185,6 @@ def _total_saving(pools: Iterable[tuple[Pool, PoolProposal]]) -> dict[str, str]:
             if member.saving is not None:
                 totals[pool.currency] += member.saving
     return {cur: format(quantize(amount, cur), "f") for cur, amount in sorted(totals.items())}
-
-
-def _placements(plan: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
-    """Where each member's load (or budget) goes, taken from the pool's plan."""
-    out: dict[int, dict[str, Any]] = {}
-    if plan.get("type") == "sea":
-        for number, box in enumerate(plan.get("containers", []), start=1):
-            for part in box.get("members", []):
-                entry = out.setdefault(part["need_id"], {"type": "sea", "containers": [],
-                                                         "lcl": None})
-                entry["containers"].append({
-                    "container": number, "code": box.get("code"),
-                    "volume_cbm": part.get("volume_cbm"), "gross_kg": part.get("gross_kg"),
-                })
-        for part in (plan.get("lcl") or {}).get("members", []):
-            entry = out.setdefault(part["need_id"], {"type": "sea", "containers": [],
-                                                     "lcl": None})
-            entry["lcl"] = {"volume_cbm": part.get("volume_cbm"),
-                            "gross_kg": part.get("gross_kg")}
-        return out
-    kind = plan.get("type") or "ads"
-    for part in plan.get("members", []):
-        out[part["need_id"]] = {"type": kind, **{k: v for k, v in part.items() if k != "need_id"}}
-    return out
 
 
 def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal) -> Pool:
@@ -208,27 +206,10 @@ def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal) -> Pool:
         flight_from=proposal.flight_from, flight_to=proposal.flight_to,
         currency=proposal.currency,
         capacity=max(size, min(ceiling, size + HEADROOM)), member_count=size,
+        plan=PoolPlan.from_proposal(proposal.plan).to_json(),
+        reasons=PoolReasons.from_proposal(proposal.reasons).to_json(),
         projected_total=proposal.total_cost, standalone_total=proposal.standalone_total,
-        plan=dict(proposal.plan), reasons=list(proposal.reasons),
     )
-
-
-def _member_rows(pool: Pool, proposal: PoolProposal) -> list[PoolMember]:
-    placements = _placements(proposal.plan)
-    is_logistics = proposal.kind == Pool.Kind.LOGISTICS
-    return [
-        PoolMember(
-            pool=pool, firm_id=m.firm_id,
-            demand_id=m.need_id if is_logistics else None,
-            ad_need_id=None if is_logistics else m.need_id,
-            status=PoolMember.Status.INVITED, standalone_cost=m.standalone_cost,
-            projected_share=m.share, projected_saving=m.saving,
-            chargeable_kg=m.chargeable_kg, revenue_tons=m.revenue_tons,
-            volume_cbm=m.volume_cbm, budget=m.budget,
-            placement=placements.get(m.need_id, {}), note=m.note[:300],
-        )
-        for m in proposal.members
-    ]
 
 
 def _event_rows(run_id: int, pools: Sequence[Pool]) -> list[PoolEvent]:
@@ -259,7 +240,7 @@ def _taken(
     rejected_signatures: set[str] = set()
     for part in _chunks(signatures):
         for signature, state in Pool.objects.filter(signature__in=part).exclude(
-            state=Pool.State.CANCELLED
+            state__in=ENDED_STATES
         ).values_list("signature", "state"):
             if state == Pool.State.REJECTED:
                 rejected_signatures.add(signature)
@@ -284,17 +265,20 @@ def _taken(
 
 def _pools_save(
     *, run_id: int, data: MatchingInput, proposals: Sequence[PoolProposal]
-) -> tuple[list[tuple[Pool, PoolProposal]], dict[str, int], list[PoolProposal]]:
+) -> tuple[list[tuple[Pool, PoolProposal]], dict[str, int], list[PoolProposal],
+           list[PoolProposal]]:
     """Persist every new proposal in one transaction.
 
     Returns the pools saved with their proposals, and how many proposals were skipped:
     "already_proposed" (a live pool carries the signature or holds one of the needs) and
-    "rejected_before" (a coordinator rejected exactly this pool), and those rejected ones.
+    "rejected_before" (a coordinator rejected exactly this pool), those rejected ones and
+    the proposals a live pool blocked (another run saved them meanwhile).
     """
     skipped = {"already_proposed": 0, "rejected_before": 0}
     turned_down: list[PoolProposal] = []
+    blocked: list[PoolProposal] = []
     if not proposals:
-        return [], skipped, turned_down
+        return [], skipped, turned_down, blocked
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -309,14 +293,15 @@ def _pools_save(
             elif proposal.signature in signatures or any(m.need_id in held
                                                          for m in proposal.members):
                 skipped["already_proposed"] += 1
+                blocked.append(proposal)
             else:
                 fresh.append(proposal)
         pools = Pool.objects.bulk_create(
             [_pool_row(run_id, data, p) for p in fresh], batch_size=BATCH
         )
         PoolMember.objects.bulk_create(
-            [row for pool, p in zip(pools, fresh, strict=True) for row in _member_rows(pool, p)],
+            [row for pool, p in zip(pools, fresh, strict=True) for row in members_from_proposal(pool, p)],
             batch_size=BATCH,
         )
         PoolEvent.objects.bulk_create(_event_rows(run_id, pools), batch_size=BATCH)
-    return list(zip(pools, fresh, strict=True)), skipped, turned_down
+    return list(zip(pools, fresh, strict=True)), skipped, turned_down, blocked

@@ -16,19 +16,19 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Firm
 from accounts.reference import ProductCategory, country_codes, currency_codes
-from coop.api.errors import ApplicationError, Conflict
+from coop.errors import Conflict, NotFound
 from pooling.domain import units
 from pooling.domain.ad_matching import flight_days
+from pooling.domain.formats import FormatError, tiers_from_json, tiers_to_json
 from pooling.domain.money import minor_unit, quantize
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, Pool, PoolMember, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
-from pooling.services.pools import pool_reprice
-from pooling.services.transitions import lock_pool, record_event
+from pooling.services.locks import lock_firm_need, lock_pools, lock_programme
+from pooling.services.pools import pool_members_out
 
 Need = TypeVar("Need", ShippingDemand, AdNeed)
 
@@ -480,10 +480,7 @@ def demand_post(*, firm: Firm, data: DemandInput) -> ShippingDemand:
 
 def _need_locked(model: type[Need], *, firm: Firm, pk: int) -> Need:
     """The firm's demand or ad need, row-locked; 404 for other firms' (never reveals they exist)."""
-    need = model.objects.select_for_update().filter(firm=firm, pk=pk).first()
-    if need is None:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
-    return need
+    return lock_firm_need(model, firm=firm, pk=pk)
 
 
 def _need_change(need: Need, fields: Mapping[str, Any], *, what: str) -> None:
@@ -508,46 +505,50 @@ def demand_update(*, firm: Firm, demand_id: int, data: DemandInput) -> ShippingD
     return demand
 
 
-def _leave_pools(*, memberships: Iterable[PoolMember], actor: Any, what: str) -> None:
-    for member in memberships:
-        pool = lock_pool(member.pool_id)
-        if pool.state not in POOL_STATES_BEFORE_LOCK:
-            raise Conflict(
-                f"This {what} is in pool #{pool.pk}, which is {pool.get_state_display().lower()}; "
-                "it can no longer be withdrawn.",
-                fields={"status": [f"Pool #{pool.pk} is {pool.state}."]},
-            )
-        PoolMember.objects.filter(pk=member.pk).update(status=PoolMember.Status.LEFT,
-                                                       updated_at=timezone.now())
-        Pool.objects.filter(pk=pool.pk).update(member_count=F("member_count") - 1,
-                                               updated_at=timezone.now())
-        # the others' shares follow the new membership, as when a firm leaves a pool
-        pool_reprice(pool=pool)
-        record_event(pool=pool, action="member_left", actor=actor,
-                     reason=f"{member.firm} withdrew its {what}.")
+def _need_withdraw(model: type[Need], *, firm: Firm, pk: int, link: str, actor: Any,
+                   what: str) -> Need:
+    """Withdraw a demand or ad need: it leaves pools not locked yet; a locked pool keeps it.
 
-
-def _need_withdraw(need: Need, *, memberships: QuerySet[PoolMember], actor: Any, what: str) -> None:
-    """Withdraw a demand or ad need: it leaves pools not locked yet; a locked pool keeps it."""
+    Locks in the one order (pools, then the need): the pools it is a live member of
+    are locked first, then the need, then the memberships are read again.
+    """
+    pool_ids = PoolMember.objects.filter(
+        **{f"{link}__firm": firm, f"{link}_id": pk}, status__in=PoolMember.ACTIVE,
+    ).values_list("pool_id", flat=True)
+    pools = {p.pk: p for p in lock_pools(pool_ids)}
+    need = lock_firm_need(model, firm=firm, pk=pk)
     status = type(need).Status
     if need.status not in (status.OPEN, status.POOLED):
         raise Conflict(
             f"This {what} is {need.get_status_display().lower()}; it cannot be withdrawn.",
             fields={"status": [f"A {need.status} {what} cannot be withdrawn."]},
         )
-    live = memberships.filter(status__in=PoolMember.ACTIVE).select_related("firm").order_by("pool_id")
-    _leave_pools(memberships=live, actor=actor, what=what)
+    live = list(PoolMember.objects.filter(**{link: need}, status__in=PoolMember.ACTIVE)
+                .order_by("pool_id"))
+    if any(m.pool_id not in pools for m in live):
+        raise Conflict(f"This {what} joined a pool a moment ago; try again.")
+    for member in live:
+        pool = pools[member.pool_id]
+        if pool.state not in POOL_STATES_BEFORE_LOCK:
+            raise Conflict(
+                f"This {what} is in pool #{pool.pk}, which is {pool.get_state_display().lower()}; "
+                "it can no longer be withdrawn.",
+                fields={"status": [f"Pool #{pool.pk} is {pool.state}."]},
+            )
+    for member in live:
+        pool_members_out(pool=pools[member.pool_id], members=[member],
+                         status=PoolMember.Status.LEFT, actor=actor, action="member_left",
+                         reason=f"{member.firm} withdrew its {what}.")
     need.status = status.WITHDRAWN
     need.save(update_fields=["status", "updated_at"])
+    return need
 
 
 @transaction.atomic
 def demand_withdraw(*, firm: Firm, demand_id: int, actor: Any = None) -> ShippingDemand:
     """Withdraw a demand; it leaves a pool that is not locked yet, and a locked pool keeps it."""
-    demand = _need_locked(ShippingDemand, firm=firm, pk=demand_id)
-    _need_withdraw(demand, memberships=PoolMember.objects.filter(demand=demand), actor=actor,
-                   what="demand")
-    return demand
+    return _need_withdraw(ShippingDemand, firm=firm, pk=demand_id, link="demand", actor=actor,
+                          what="demand")
 
 
 # --- CSV import --------------------------------------------------------------
@@ -688,10 +689,8 @@ def ad_need_update(*, firm: Firm, need_id: int, data: AdNeedInput) -> AdNeed:
 
 @transaction.atomic
 def ad_need_withdraw(*, firm: Firm, need_id: int, actor: Any = None) -> AdNeed:
-    need = _need_locked(AdNeed, firm=firm, pk=need_id)
-    _need_withdraw(need, memberships=PoolMember.objects.filter(ad_need=need), actor=actor,
+    return _need_withdraw(AdNeed, firm=firm, pk=need_id, link="ad_need", actor=actor,
                    what="ad need")
-    return need
 
 
 # --- the programme catalogue -------------------------------------------------
@@ -723,28 +722,10 @@ def _percent(text: str, label: str) -> Decimal:
 
 
 def _tiers(value: Any) -> list[dict[str, str]]:
-    if value in (None, ""):
-        return []
-    if not isinstance(value, list):
-        raise _Invalid('Tiers are a list: [{"min_spend": "100000", "rebate_percent": "3"}].')
-    tiers: list[dict[str, str]] = []
-    for index, tier in enumerate(value):
-        if not isinstance(tier, Mapping) or "min_spend" not in tier:
-            raise _Invalid(f"Tier {index + 1} needs min_spend and a discount_percent or "
-                           "rebate_percent.")
-        kinds = [k for k in ("discount_percent", "rebate_percent") if k in tier]
-        if len(kinds) != 1:
-            raise _Invalid(f"Tier {index + 1} needs exactly one of discount_percent or "
-                           "rebate_percent.")
-        spend = _decimal(str(tier["min_spend"]), places=2, label="tier minimum spend")
-        if spend < 0:
-            raise _Invalid(f"Tier {index + 1}'s min_spend cannot be negative.")
-        tiers.append({"min_spend": str(spend),
-                      kinds[0]: str(_percent(str(tier[kinds[0]]), "the tier's percentage"))})
-    spends = [Decimal(t["min_spend"]) for t in tiers]
-    if spends != sorted(set(spends)):
-        raise _Invalid("Tiers must rise: each min_spend above the one before.")
-    return tiers
+    try:
+        return tiers_to_json(tiers_from_json(value))
+    except FormatError as exc:
+        raise _Invalid(exc.message) from None
 
 
 def _markets(value: Any) -> list[str]:
@@ -841,9 +822,9 @@ def programme_create(*, data: ProgrammeInput) -> ChannelProgramme:
 
 @transaction.atomic
 def programme_update(*, programme_id: int, data: ProgrammeInput) -> ChannelProgramme:
-    programme = ChannelProgramme.objects.select_for_update().filter(pk=programme_id).first()
+    programme = lock_programme(programme_id)
     if programme is None:
-        raise ApplicationError("Not found.", code="not_found", status_code=404)
+        raise NotFound()
     _name_taken(data.name, exclude=programme.pk)
     for name, value in _programme_fields(data).items():
         setattr(programme, name, value)

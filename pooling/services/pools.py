@@ -12,30 +12,30 @@ constraint refuses the one join too many.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Firm, Membership
-from coop.api.errors import ApplicationError, Conflict
-from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier, flight_days
-from pooling.domain.logistics_matching import MIXABLE_CLASSES, DemandIn
+from coop.errors import ApplicationError, Conflict, NotAllowed, NotFound
+from pooling import adapters
+from pooling.domain.formats import FormatError
 from pooling.domain.proposals import fmt_money
 from pooling.domain.repricing import Repriced, reprice_ads, reprice_logistics
 from pooling.domain.tariff import TariffError
-from pooling.domain.units import Mode, mode_family
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import AdNeed, Pool, PoolMember, ShippingDemand
+from pooling.selectors.pools import ad_need_misfit, demand_misfit
+from pooling.services.locks import lock_pool
 from pooling.services.notifications import notify_firms, notify_users
 from pooling.services.transitions import (
     TransitionError,
     can_transition,
-    lock_pool,
     pool_transition,
     record_event,
 )
@@ -43,17 +43,12 @@ from pooling.services.transitions import (
 S = Pool.State
 M = PoolMember.Status
 
-CONSOLIDATION_DAYS = 3
 FULL_MESSAGE = "This pool is full."
+BEFORE_LOCK = (S.PROPOSED, S.APPROVED, S.OPEN)
 
 
 class PoolFull(Conflict):
     code = "pool_full"
-
-
-class NotAllowed(ApplicationError):
-    status_code = 403
-    code = "permission_denied"
 
 
 # ------------------------------------------------------------------ helpers
@@ -121,112 +116,104 @@ def _emit(pool: Pool, event_type: str, payload: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- repricing
 
 
-def _demand_in(demand: ShippingDemand) -> DemandIn:
-    return DemandIn(
-        id=demand.pk, firm_id=demand.firm_id, origin=demand.origin,
-        destination=demand.destination, mode=Mode(demand.mode), cargo_class=demand.cargo_class,
-        un_class=demand.dg_class, gross_kg=demand.gross_kg, volume_cbm=demand.volume_cbm,
-        splittable=demand.splittable, ready_from=demand.ready_from, deliver_by=demand.deliver_by,
-    )
-
-
-def _programme_in(pool: Pool) -> ProgrammeIn:
-    programme = pool.programme
-    assert programme is not None  # noqa: S101 - an ads pool always names its programme
-    return ProgrammeIn(
-        id=programme.pk, name=programme.name, currency=programme.currency,
-        markets=frozenset(programme.markets), minimum_spend=programme.minimum_spend,
-        tiers=tuple(Tier(min_spend=Decimal(str(t["min_spend"])),
-                         rebate_percent=Decimal(str(t["rebate_percent"])))
-                    for t in programme.tiers),
-        management_fee_percent=programme.management_fee_percent,
-        standalone_fee_percent=programme.standalone_fee_percent,
-        min_flight_days=programme.min_flight_days,
-        category_exclusive=programme.category_exclusive,
-    )
-
-
-def _ad_need_in(need: AdNeed) -> AdNeedIn:
-    return AdNeedIn(
-        id=need.pk, firm_id=need.firm_id, programme_id=need.programme_id, market=need.market,
-        budget=need.budget, currency=need.currency, flight_from=need.flight_from,
-        flight_to=need.flight_to, category=need.category,
-        excluded_firm_ids=frozenset(f.pk for f in need.excluded_firms.all()),
-    )
-
-
 def _price(pool: Pool, members: list[PoolMember]) -> Repriced:
-    if pool.kind == Pool.Kind.LOGISTICS:
-        if pool.rate_card is None or pool.ship_date is None:
-            raise ApplicationError(f"Pool #{pool.pk} has no rate card or ship date to price on.")
-        try:
-            card = card_from_row(pool.rate_card)
+    try:
+        if pool.kind == Pool.Kind.LOGISTICS:
+            if pool.rate_card is None or pool.ship_date is None:
+                raise ApplicationError(
+                    f"Pool #{pool.pk} has no rate card or ship date to price on.")
             return reprice_logistics(
-                card, [_demand_in(m.demand) for m in members if m.demand is not None],
+                card_from_row(pool.rate_card),
+                [adapters.demand_in(m.demand) for m in members if m.demand is not None],
                 ship_date=pool.ship_date, partner_id=pool.partner_id or 0,
-                consolidation_days=CONSOLIDATION_DAYS, capacity=pool.capacity,
+                capacity=pool.capacity,
             )
-        except (TariffError, RateCardParseError) as exc:
-            raise ApplicationError(f"Pool #{pool.pk} cannot be priced: {exc}") from exc
-    return reprice_ads(_programme_in(pool), pool.market,
-                       [_ad_need_in(m.ad_need) for m in members if m.ad_need is not None],
-                       capacity=pool.capacity)
+        assert pool.programme is not None  # noqa: S101 - an ads pool always names its programme
+        return reprice_ads(adapters.programme_in(pool.programme), pool.market,
+                           [adapters.ad_need_in(m.ad_need) for m in members
+                            if m.ad_need is not None],
+                           capacity=pool.capacity)
+    except (TariffError, RateCardParseError, FormatError) as exc:
+        raise ApplicationError(f"Pool #{pool.pk} cannot be priced: {exc}") from exc
 
 
-def pool_reprice(*, pool: Pool) -> Repriced:
-    """Price the pool again for its active members and store each one's standalone cost and share.
+def pool_reprice(*, pool: Pool, notify: str = "") -> Repriced:
+    """Price the pool again for its active members and store each one's figures.
 
-    Runs inside the caller's transaction on a locked pool. When the pool no
-    longer saves for every member (logistics) or misses the programme minimum
-    (ads), the problems are kept in `plan["problems"]` for the coordinator.
+    Runs inside the caller's transaction on a locked pool. The pool's plan, reasons,
+    dates and signature follow its current members; problems (a pool that no longer
+    saves for every member, or misses the programme minimum) are kept in the plan for
+    the coordinator and every page. With `notify`, the members whose share changed
+    are told, with `notify` as the cause and the old and new share side by side.
     """
-    members = list(_active(pool).select_related("demand", "ad_need").prefetch_related(
+    members = list(_active(pool).select_related("demand", "ad_need", "firm").prefetch_related(
         "ad_need__excluded_firms").order_by("pk"))
+    before = {m.pk: m.projected_share for m in members}
     result = _price(pool, members)
     proposal = result.proposal
     if proposal is None:
         pool.projected_total = Decimal(0)
         pool.standalone_total = Decimal(0)
-        pool.plan = {**pool.plan, "problems": list(result.problems)}
+        pool.plan = adapters.pool_plan(pool).with_problems(result.problems).to_json()
         pool.save(update_fields=["projected_total", "standalone_total", "plan", "updated_at"])
         return result
     by_need = {row.need_id: row for row in proposal.members}
+    placements = adapters.PoolPlan.from_proposal(proposal.plan).placements()
     for member in members:
-        row = by_need[member.demand_id or member.ad_need_id or 0]
-        member.standalone_cost = row.standalone_cost
-        member.projected_share = row.share
-        member.projected_saving = row.saving
-        member.chargeable_kg = row.chargeable_kg
-        member.revenue_tons = row.revenue_tons
-        member.volume_cbm = row.volume_cbm
-        member.budget = row.budget
-        member.note = row.note[:300]
-        member.placement = _placement(proposal.plan, row.need_id)
-    PoolMember.objects.bulk_update(members, [
-        "standalone_cost", "projected_share", "projected_saving", "chargeable_kg",
-        "revenue_tons", "volume_cbm", "budget", "note", "placement",
-    ])
-    pool.projected_total = proposal.total_cost
-    pool.standalone_total = proposal.standalone_total
-    pool.plan = {**dict(proposal.plan), "problems": list(result.problems)}
-    pool.reasons = list(proposal.reasons)
-    pool.save(update_fields=["projected_total", "standalone_total", "plan", "reasons",
-                             "updated_at"])
+        need = adapters.need_id(member)
+        adapters.member_fields_from_proposal(member, by_need[need],
+                                             placements.get(need, adapters.Placement()))
+    PoolMember.objects.bulk_update(members, adapters.MEMBER_PRICED_FIELDS)
+    changed = adapters.pool_fields_from_proposal(pool, proposal, result.problems)
+    pool.signature = proposal.signature
+    pool.save(update_fields=[*changed, "signature", "updated_at"])
+    if notify:
+        _notify_share_changes(pool, members, before, notify)
     return result
 
 
-def _placement(plan: Any, need_id: int) -> dict[str, Any]:
-    """Where one member's load goes in a sea plan: containers and LCL."""
-    if plan.get("type") != "sea":
-        return {}
-    boxes = [
-        {"container": index + 1, "code": box["code"], "volume_cbm": part["volume_cbm"],
-         "gross_kg": part["gross_kg"]}
-        for index, box in enumerate(plan.get("containers", []))
-        for part in box.get("members", []) if part.get("need_id") == need_id
-    ]
-    lcl = [part for part in plan.get("lcl", {}).get("members", []) if part.get("need_id") == need_id]
-    return {"containers": boxes, "lcl": lcl}
+def _notify_share_changes(pool: Pool, members: list[PoolMember],
+                          before: dict[int, Decimal], cause: str) -> None:
+    cur = pool.currency
+    for member in members:
+        old = before.get(member.pk)
+        if old is None or old == member.projected_share:
+            continue
+        notify_firms(
+            firms=[member.firm], kind="other", pool=pool, url=pool_url(pool),
+            title=f"Your share in pool #{pool.pk} changed",
+            body=(f"{cause} Your projected share was {fmt_money(old, cur)} and is now "
+                  f"{fmt_money(member.projected_share, cur)}."
+                  + ("" if adapters.pool_plan(pool).qualifies else
+                     " The pool no longer qualifies as it stands; a coordinator decides "
+                     "whether it goes ahead.")),
+        )
+
+
+def pool_members_out(*, pool: Pool, members: list[PoolMember], status: str, actor: Any,
+                     action: str, reason: str, actor_label: str = "") -> Repriced | None:
+    """Members step out of a locked pool that has not locked yet: decline, leave, removal
+    or a withdrawn need. The others are re-priced and told; an emptied pool ends."""
+    PoolMember.objects.filter(pk__in=[m.pk for m in members]).update(
+        status=status, note=(reason or action)[:300], updated_at=timezone.now())
+    _set_count(pool)
+    record_event(pool=pool, action=action, actor=actor, actor_label=actor_label,
+                 reason=reason or f"{len(members)} need(s) out.")
+    if pool.member_count == 0:
+        _end_empty(pool, actor=actor, actor_label=actor_label)
+        return None
+    result = pool_reprice(pool=pool, notify="A member left the pool, so the split changed.")
+    if not result.qualifies:
+        record_event(pool=pool, action="no_longer_qualifies", actor=actor,
+                     actor_label=actor_label, reason=" ".join(result.problems))
+    return result
+
+
+def _end_empty(pool: Pool, *, actor: Any, actor_label: str) -> None:
+    """A pool nobody is left in ends: rejected while proposed, cancelled after approval."""
+    to = S.REJECTED if pool.state == S.PROPOSED else S.CANCELLED
+    pool_transition(pool=pool, to=to, actor=actor, actor_label=actor_label or "system",
+                    reason="Every member left the pool.", action="emptied")
 
 
 # ------------------------------------------------------- coordinator actions
@@ -424,13 +411,9 @@ def pool_member_remove(*, pool: Pool, member_id: int, actor: Any, reason: str = 
     if member is None:
         raise ApplicationError("That member is not in the pool.",
                                fields={"member": ["Not an active member of this pool."]})
-    member.status = M.REMOVED
-    member.note = (reason or "removed by a coordinator")[:300]
-    member.save(update_fields=["status", "note", "updated_at"])
-    _set_count(locked)
-    pool_reprice(pool=locked)
-    record_event(pool=locked, action="remove", actor=actor,
-                 reason=f"Member {member.pk} removed. {reason}".strip())
+    pool_members_out(pool=locked, members=[member], status=M.REMOVED, actor=actor,
+                     action="remove",
+                     reason=f"Member {member.pk} removed. {reason or 'Removed by a coordinator.'}")
     if locked.state != S.PROPOSED:
         notify_firms(firms=[member.firm], kind="other", pool=locked, url=pool_url(locked),
                      title=f"You were taken out of pool #{locked.pk}",
@@ -445,10 +428,9 @@ def _firm_members(pool: Pool, firm: Firm, statuses: Any) -> list[PoolMember]:
     return list(pool.members.filter(firm=firm, status__in=statuses).order_by("pk"))
 
 
-def _not_member() -> ApplicationError:
-    return ApplicationError("Your firm has no invitation to this pool.",
-                            fields={"pool": ["No invitation for your firm."]}, status_code=404,
-                            code="not_found")
+def _not_member() -> NotFound:
+    return NotFound("Your firm has no invitation to this pool.",
+                    fields={"pool": ["No invitation for your firm."]})
 
 
 @transaction.atomic
@@ -499,13 +481,9 @@ def _step_out(*, pool: Pool, firm: Firm, actor: Any, reason: str, status: str,
     if not members:
         raise Conflict(f"Your firm cannot {action} this pool: it is not a "
                        f"{'pending' if action == 'decline' else 'current'} member.")
-    PoolMember.objects.filter(pk__in=[m.pk for m in members]).update(
-        status=status, note=(reason or f"{action} by the firm")[:300], updated_at=timezone.now())
-    _set_count(locked)
-    result = pool_reprice(pool=locked)
-    note = "" if result.qualifies else " The pool no longer qualifies: " + " ".join(result.problems)
-    record_event(pool=locked, action=action, actor=actor, actor_label=_label(actor, firm),
-                 reason=(f"{reason} " if reason else "") + f"{len(members)} need(s) out.{note}")
+    pool_members_out(pool=locked, members=members, status=status, actor=actor, action=action,
+                     actor_label=_label(actor, firm),
+                     reason=(f"{reason} " if reason else "") + f"{len(members)} need(s) out.")
     return locked
 
 
@@ -531,7 +509,7 @@ def pool_join(*, pool: Pool, firm: Firm, actor: Any, need_id: int) -> PoolMember
     except IntegrityError:
         raise PoolFull(FULL_MESSAGE, fields={"pool": [FULL_MESSAGE]}) from None
     member.save()
-    result = pool_reprice(pool=locked)
+    result = pool_reprice(pool=locked, notify="Another firm joined the pool, so the split changed.")
     if not result.qualifies:
         message = "With this need the pool would no longer save for every member."
         raise Conflict(message, fields={"need": [message]})
@@ -566,70 +544,6 @@ def _new_member(pool: Pool, firm: Firm, need_id: int) -> PoolMember:
         raise ApplicationError(f"This ad need does not fit the pool: {why}",
                                fields={"need": [why]})
     return PoolMember(pool=pool, firm=firm, ad_need=need, status=M.ACCEPTED, projected_share=0)
-
-
-def demand_misfit(pool: Pool, demand: ShippingDemand) -> str:
-    """Why a shipping demand cannot join a logistics pool, or "" when it fits."""
-    if pool.kind != Pool.Kind.LOGISTICS:
-        return "this pool buys advertising, not freight."
-    if demand.status != ShippingDemand.Status.OPEN:
-        return f"the demand is {demand.get_status_display().lower()}, not open."
-    if PoolMember.objects.filter(demand=demand, status__in=PoolMember.ACTIVE).exists():
-        return "the demand is already in another pool."
-    if (demand.origin, demand.destination) != (pool.origin, pool.destination):
-        return f"it ships {demand.origin}→{demand.destination}, the pool {pool.origin}→" \
-               f"{pool.destination}."
-    if mode_family(demand.mode) != mode_family(pool.mode):
-        return f"it ships by {demand.get_mode_display()}, the pool by {pool.get_mode_display()}."
-    card = pool.rate_card
-    if card is not None and demand.cargo_class not in (card.allowed_cargo_classes or ["general"]):
-        return f"the rate card does not accept {demand.get_cargo_class_display()}."
-    if demand.cargo_class not in MIXABLE_CLASSES:
-        return f"{demand.get_cargo_class_display()} cannot be consolidated with other cargo."
-    ship = pool.ship_date
-    if ship is not None:
-        ready = demand.ready_from + timedelta(days=CONSOLIDATION_DAYS)
-        transit = card.transit_days if card is not None else 0
-        if ready > ship:
-            return (f"it is ready {demand.ready_from.isoformat()}, too late to consolidate for "
-                    f"the {ship.isoformat()} sailing.")
-        if ship + timedelta(days=transit) > demand.deliver_by:
-            return (f"the pool arrives {(ship + timedelta(days=transit)).isoformat()}, after its "
-                    f"deliver-by date {demand.deliver_by.isoformat()}.")
-    return ""
-
-
-def ad_need_misfit(pool: Pool, need: AdNeed) -> str:
-    """Why an ad need cannot join an ads pool, or "" when it fits."""
-    if pool.kind != Pool.Kind.ADS:
-        return "this pool ships freight, not advertising."
-    if need.status != AdNeed.Status.OPEN:
-        return f"the ad need is {need.get_status_display().lower()}, not open."
-    if PoolMember.objects.filter(ad_need=need, status__in=PoolMember.ACTIVE).exists():
-        return "the ad need is already in another pool."
-    if need.programme_id != pool.programme_id or need.market != pool.market:
-        return "it buys another programme or market."
-    if need.currency != pool.currency:
-        return f"it budgets in {need.currency}, the pool in {pool.currency}."
-    programme = pool.programme
-    assert programme is not None  # noqa: S101
-    if pool.flight_from and pool.flight_to:
-        start, end = max(pool.flight_from, need.flight_from), min(pool.flight_to, need.flight_to)
-        if flight_days(start, end) < programme.min_flight_days:
-            return (f"its flight overlaps the pool's for fewer than {programme.min_flight_days} "
-                    "days.")
-    others = list(_active(pool).select_related("ad_need").prefetch_related(
-        "ad_need__excluded_firms"))
-    member_firms = {m.firm_id for m in others}
-    if member_firms & {f.pk for f in need.excluded_firms.all()}:
-        return "your firm excludes a member of this pool."
-    if any(need.firm_id in {f.pk for f in m.ad_need.excluded_firms.all()}
-           for m in others if m.ad_need):
-        return "a member of this pool does not pool with your firm."
-    if programme.category_exclusive and any(
-            m.ad_need and m.ad_need.category == need.category for m in others):
-        return "a member of this pool sells in the same category."
-    return ""
 
 
 # ------------------------------------------------------------------- deadlines
@@ -671,20 +585,6 @@ def pools_due(*, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     return list(Pool.objects.filter(state__in=[S.APPROVED, S.OPEN], join_deadline__lte=now)
                 .order_by("pk").values_list("pk", flat=True))
-
-
-def needs_open_for_pool(*, pool: Pool, firm: Firm) -> list[Any]:
-    """The firm's open needs that fit this open pool, for the join form."""
-    if pool.kind == Pool.Kind.LOGISTICS:
-        demands = ShippingDemand.objects.filter(
-            firm=firm, status=ShippingDemand.Status.OPEN, origin=pool.origin,
-            destination=pool.destination).exclude(
-            Q(pool_memberships__status__in=PoolMember.ACTIVE))
-        return [d for d in demands if not demand_misfit(pool, d)]
-    needs = AdNeed.objects.filter(firm=firm, status=AdNeed.Status.OPEN,
-                                  programme_id=pool.programme_id, market=pool.market).exclude(
-        Q(pool_memberships__status__in=PoolMember.ACTIVE)).prefetch_related("excluded_firms")
-    return [n for n in needs if not ad_need_misfit(pool, n)]
 
 
 __all__ = [

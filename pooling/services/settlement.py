@@ -29,7 +29,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_r
 from django.utils import timezone
 
 from accounts.models import Firm, Partner
-from coop.api.errors import ApplicationError, Conflict
+from coop.errors import ApplicationError, Conflict
 from pooling.domain.allocation import AllocationError, CostLine, MemberLoad
 from pooling.domain.money import ZERO, MoneyError, quantize
 from pooling.domain.settlement import (
@@ -68,8 +68,9 @@ from pooling.services.ledger import (
     ledger_entry_rows,
     ledger_reverse,
 )
+from pooling.services.locks import lock_pools
 from pooling.services.notifications import notify_firms
-from pooling.services.transitions import lock_pools, pool_move, record_event
+from pooling.services.transitions import pool_move, record_event
 from pooling.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db import transaction
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.models import Pool, PoolEvent
+from pooling.services.locks import lock_pool
 
 S = Pool.State
 
@@ -41,16 +42,6 @@ ADS_SHORTCUTS: dict[str, frozenset[str]] = {
 class TransitionError(ApplicationError):
     status_code = 409
     code = "invalid_transition"
-
-
-def lock_pool(pool_id: int) -> Pool:
-    """Lock one pool row for the rest of the transaction."""
-    return Pool.objects.select_for_update().get(pk=pool_id)
-
-
-def lock_pools(pool_ids: list[int]) -> list[Pool]:
-    """Lock several pools, always in primary-key order so two writers never deadlock."""
-    return list(Pool.objects.filter(pk__in=pool_ids).order_by("pk").select_for_update())
 
 
 def can_transition(pool: Pool, to: str) -> bool:

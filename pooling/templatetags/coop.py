@@ -79,18 +79,16 @@ def rate(value: Any) -> str:
 
 @register.simple_tag
 def saving(kind: str, value: Any, currency: str) -> SafeString:
-    """A saving cell. In a traffic-buying pool the benefit is access to a programme no
-    member reaches alone, so no saving or a negative one reads as access gained and the
-    net fees are named, never shown as a negative saving."""
+    """A saving cell: green when the member pays less than alone, red when it pays more.
+
+    In a traffic-buying pool a member with no access alone has no saving to show: its
+    benefit is access to the programme. A negative saving is never shown in green.
+    """
     number = _decimal(value)
-    if kind == Pool.Kind.ADS and (number is None or number < 0):
-        if number is None:
+    if number is None:
+        if kind == Pool.Kind.ADS:
             return format_html('<span class="access" title="{}">Access gained</span>',
                                "Alone, this budget is below the programme's minimum spend.")
-        return format_html(
-            '<span class="access">Access gained</span><div class="muted small">net fees {}</div>',
-            money(-number, currency))
-    if number is None:
         return format_html('<span class="muted">—</span>')
     css = "saving" if number >= 0 else "loss"
     return format_html('<span class="{}">{}</span>', css, money(number, currency))

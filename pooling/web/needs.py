@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Firm
 from accounts.reference import ProductCategory, country_choices
-from coop.api.errors import ApplicationError, Conflict
+from coop.errors import ApplicationError, Conflict
 from pooling import csv_import
 from pooling.models.choices import CargoClass, Incoterm, Mode
 from pooling.selectors import needs as selectors

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.models import Pool
 from pooling.selectors import pools as selectors
 from pooling.services import notifications as notification_services
@@ -125,9 +125,9 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
     if getattr(request.user, "is_coordinator", False):
         pool = selectors.pool_for_coordinator(pool_id=pool_id)
         return render(request, "pooling/pools/coordinator_detail.html", {
-            "pool": pool, "members": selectors.pool_members_for_coordinator(pool=pool),
+            "pool": pool, "view": selectors.pool_view_for_coordinator(pool=pool),
+            "members": selectors.pool_members_for_coordinator(pool=pool),
             "events": list(pool.events.order_by("created_at", "pk")),
-            "problems": pool.plan.get("problems") or [],
             "booking": selectors.booking_for_pool(pool=pool),
             "tracking": selectors.tracking_for_pool(pool=pool),
             "deadline_value": _local_input(pool.join_deadline),
@@ -136,15 +136,11 @@ def pool_detail(request: HttpRequest, pool_id: int) -> HttpResponse:
         raise Http404("No such pool.")
     firm = request.firm  # type: ignore[attr-defined]
     pool = selectors.pool_for_firm(firm=firm, pool_id=pool_id)
-    view = selectors.firm_pool_view(pool=pool, firm=firm)
-    live = [m for m in view.own if m.status in ("invited", "accepted")]
+    view = selectors.pool_view_for_firm(pool=pool, firm=firm)
     return render(request, "pooling/pools/firm_detail.html", {
-        "pool": pool, "view": view, "live": live,
-        "invited": any(m.status == "invited" for m in live),
-        "can_leave": bool(live) and pool.state in (Pool.State.APPROVED, Pool.State.OPEN),
-        "join_needs": [] if live else services.needs_open_for_pool(pool=pool, firm=firm),
-        "reasons": selectors.public_reasons(pool),
-        "plan": pool.plan,
+        "pool": pool, "view": view,
+        "join_needs": ([] if view.live_own or pool.state != Pool.State.OPEN
+                       else selectors.needs_open_for_pool(pool=pool, firm=firm)),
         "timeline": selectors.pool_timeline(pool=pool),
         "booking": selectors.booking_for_pool(pool=pool),
         "tracking": selectors.tracking_for_pool(pool=pool),

@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from coop.api.errors import ApplicationError
+from coop.errors import ApplicationError
 from pooling.domain.money import quantize
 from pooling.models import Settlement, SettlementShare
 from pooling.selectors.settlement import (
