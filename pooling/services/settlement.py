@@ -31,6 +31,7 @@ from django.utils import timezone
 from accounts.models import Firm, Partner
 from coop.errors import ApplicationError, Conflict
 from pooling.domain.allocation import AllocationError, CostLine, MemberLoad
+from pooling.domain.formats import FormatError, Placement
 from pooling.domain.money import ZERO, MoneyError, quantize
 from pooling.domain.settlement import (
     AdsInputs,
@@ -283,41 +284,22 @@ def _document(doc: Invoice) -> Document:
                     for line in sorted(_invoice_lines(doc), key=lambda ln: ln.line_no)))
 
 
-def _containers(pool: Pool, members: Sequence[PoolMember]) -> dict[int, tuple[tuple[str, Decimal], ...]]:
-    """Each member's cbm per container, from its placement or else from the pool's plan."""
-    found: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+def _containers(members: Sequence[PoolMember]) -> dict[int, tuple[tuple[str, Decimal], ...]]:
+    """Each member's cbm per container ("40HC#2"), read from its placement."""
+    found: dict[int, tuple[tuple[str, Decimal], ...]] = {}
     for m in members:
-        placement = m.placement if isinstance(m.placement, dict) else {}
-        for box in placement.get("containers") or []:
-            if isinstance(box, dict) and (box.get("label") or box.get("code")):
-                try:
-                    found[m.pk].append((str(box.get("label") or box.get("code")),
-                                        Decimal(str(box.get("volume_cbm", "0")))))
-                except ArithmeticError:
-                    continue
-    if found:
-        return {k: tuple(v) for k, v in found.items()}
-    by_demand = {m.demand_id: m.pk for m in members if m.demand_id}
-    plan = pool.plan if isinstance(pool.plan, dict) else {}
-    counts: dict[str, int] = defaultdict(int)
-    for box in plan.get("containers") or []:
-        if not isinstance(box, dict) or not box.get("code"):
-            continue
-        counts[box["code"]] += 1
-        label = f"{box['code']}#{counts[box['code']]}"
-        for load in box.get("members") or []:
-            member_pk = by_demand.get(load.get("need_id"))
-            if member_pk is not None:
-                try:
-                    found[member_pk].append((label, Decimal(str(load.get("volume_cbm", "0")))))
-                except ArithmeticError:
-                    continue
-    return {k: tuple(v) for k, v in found.items()}
+        try:
+            placement = Placement.from_json(m.placement)
+        except FormatError as exc:
+            raise PlanHold(f"The placement of {_label(m)} cannot be read: {exc.message}") from None
+        if placement.containers:
+            found[m.pk] = placement.cbm_by_label()
+    return found
 
 
 def _loads(inputs: _PoolInputs) -> list[MemberLoad]:
     """Each member's load: what it declared when it joined, else its demand's."""
-    boxes = _containers(inputs.pool, inputs.members)
+    boxes = _containers(inputs.members)
     loads: list[MemberLoad] = []
     for m in inputs.members:
         d = inputs.demands.get(m.pk)
