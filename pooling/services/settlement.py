@@ -6,10 +6,16 @@ has its settlement), and writes the settlement, its shares, the ledger transacti
 and the pool's new state in one database transaction: a worker killed half-way
 leaves nothing behind, and the retry or the sweeper does the whole run again.
 
-How the money is split lives in `pooling.domain.allocation`; this module gathers
-its inputs (invoice lines net of credit notes, member loads and container
-placements, standalone costs on the pool's rate card, FX rates), decides whether
-to hold for a coordinator, and writes the outcome.
+A run has three parts:
+- reading: `_load_inputs` loads the rows, and the adapters below (`_document`,
+  `_members`, `_logistics_inputs`, `_ads_inputs`) turn them into the plain inputs of
+  `pooling.domain.settlement` (placements through `pooling.domain.formats.Placement`,
+  FX rates looked up on or before the invoice date);
+- planning: `plan_logistics` / `plan_ads` in the domain decide the split, or why a
+  coordinator must hold it, without the database;
+- posting: `_write` inserts settlements, shares and balanced ledger transactions in
+  bulk, and moves each pool through `transitions.pool_move`, which checks the
+  lifecycle table.
 """
 
 from __future__ import annotations
