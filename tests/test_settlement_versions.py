@@ -209,6 +209,12 @@ def test_after_the_dispute_window_a_pool_is_closed_and_refuses_invoices(
     # and the settlement page says the pool is closed
     page = browser(firm_user).get(f"/settlements/{settled.pk}/").content.decode()
     assert f"Closed on {closes_on:%-d %b %Y}:" in page
+    statement = browser(firm_user).get(
+        f"/statements/?from={(timezone.localdate() - dt.timedelta(days=90)).isoformat()}"
+    ).content.decode()
+    assert f"closed {closes_on:%-d %b %Y}</span>" in statement
+    body = client_for(firm_user).get(f"/api/v1/settlements/{settled.pk}/").json()
+    assert (body["closes_on"], body["closed"]) == (closes_on.isoformat(), True)
 
 
 def test_within_the_dispute_window_a_further_invoice_is_taken(partner, partner_api, settings,
@@ -223,6 +229,8 @@ def test_within_the_dispute_window_a_further_invoice_is_taken(partner, partner_a
     page = browser(firm_user).get(f"/settlements/{settled.pk}/").content.decode()
     until = timezone.localdate() + dt.timedelta(days=50)
     assert f"Open for further invoices and credit notes until {until:%-d %b %Y}." in page
+    body = client_for(firm_user).get(f"/api/v1/settlements/{settled.pk}/").json()
+    assert (body["closes_on"], body["closed"]) == (until.isoformat(), False)
 
     # when the partner sends a further invoice
     response = partner_api.post(URL, _invoice_body(pool), format="json")

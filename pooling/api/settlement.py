@@ -58,6 +58,7 @@ class StatementLineOutput(serializers.Serializer):
     billing_saving = serializers.CharField(allow_null=True)
     fx_rate = serializers.CharField()
     lines = ShareLineOutput(many=True)
+    closed_on = serializers.DateField(allow_null=True)
 
 
 class StatementTotalOutput(serializers.Serializer):

@@ -42,6 +42,8 @@ class StatementLine:
     billing_saving: Decimal | None
     fx_rate: Decimal
     lines: list[dict[str, str]]
+    closed_on: dt.date | None = None
+    """When the pool closed for further invoices, once its dispute window has passed."""
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,13 @@ def statement_for_firm(*, firm: Firm, date_from: dt.date, date_to: dt.date) -> S
     settlements in force count towards the totals.
     """
     start, end = _day_bounds(date_from, date_to)
-    shares = (SettlementShare.objects
-              .filter(firm=firm, settlement__status__in=STATEMENT_STATUSES,
-                      settlement__completed_at__gte=start, settlement__completed_at__lt=end)
-              .select_related("settlement__pool__programme", "settlement__invoice")
-              .order_by("settlement__completed_at", "settlement_id", "pk"))
+    rows = (SettlementShare.objects
+            .filter(firm=firm, settlement__status__in=STATEMENT_STATUSES,
+                    settlement__completed_at__gte=start, settlement__completed_at__lt=end)
+            .select_related("settlement__pool__programme", "settlement__invoice")
+            .order_by("settlement__completed_at", "settlement_id", "pk"))
+    shares = list(rows)
+    windows = dispute_windows(pool_ids=[share.settlement.pool_id for share in shares])
     lines: list[StatementLine] = []
     totals: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {"billed": ZERO, "standalone": ZERO, "saving": ZERO})
@@ -113,7 +117,8 @@ def statement_for_firm(*, firm: Firm, date_from: dt.date, date_to: dt.date) -> S
             billing_currency=share.billing_currency,
             billing_amount=quantize(share.billing_amount, share.billing_currency),
             billing_saving=billing_saving, fx_rate=share.fx_rate.normalize(),
-            lines=list(share.lines or [])))
+            lines=list(share.lines or []),
+            closed_on=windows[s.pool_id].closes_on if windows[s.pool_id].closed else None))
         if s.status == Settlement.Status.COMPLETED:
             bucket = totals[share.billing_currency]
             bucket["billed"] += quantize(share.billing_amount, share.billing_currency)
@@ -196,6 +201,8 @@ def dispute_windows(*, pool_ids: list[int]) -> dict[int, DisputeWindow]:
     """Each pool's dispute window: `SETTLEMENT_DISPUTE_DAYS` after its arrival or its last
     posted settlement, whichever is later, in two queries for any number of pools."""
     ids = sorted(set(pool_ids))
+    if not ids:
+        return {}
     arrived = dict(PoolEvent.objects.filter(pool_id__in=ids, to_state=Pool.State.DELIVERED)
                    .values("pool_id").annotate(at=Max("created_at")).values_list("pool_id", "at"))
     settled = dict(Settlement.objects.filter(pool_id__in=ids, completed_at__isnull=False)
