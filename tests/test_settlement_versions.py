@@ -116,6 +116,13 @@ def test_members_are_told_their_previous_and_new_share_side_by_side():
         "Version 2 covers Invoice INV-1, Invoice INV-2 and replaces version 1. "
         "Your share: version 1 EUR 720.00 → version 2 EUR 792.00.")
     assert usd_note.url == f"/settlements/{second.pk}/"
+    # and the settlement page shows the member its share before and now, side by side
+    user = usd.memberships.get().user
+    page = browser(user).get(f"/settlements/{second.pk}/").content.decode()
+    assert "<th class=\"num\">Before</th><th class=\"num\">Share</th>" in page
+    assert "USD 200.00<div class=\"muted small\">version 1</div>" in page
+    assert "USD 220.00" in page
+    assert "EUR" not in page
     # and the partner's webhook names every document and the version it replaces
     delivery = WebhookDelivery.objects.filter(event_type="settlement.completed").order_by("-pk")[0]
     assert delivery.payload["documents"] == ["INV-1", "INV-2"]

@@ -151,6 +151,25 @@ def settlement_for_member(settlement: Settlement) -> Settlement:
     return settlement
 
 
+def previous_shares(*, settlement: Settlement, firm: Firm | None,
+                    coordinator: bool) -> dict[int, SettlementShare]:
+    """By member: its share in the version posted before this one (the caller's own only,
+    for a firm), to show next to the new share."""
+    before = (Settlement.objects.filter(pool_id=settlement.pool_id, version__lt=settlement.version,
+                                        completed_at__isnull=False)
+              .order_by("-version").first())
+    if before is None:
+        return {}
+    shares = before.shares.all()
+    if not coordinator:
+        shares = shares.filter(firm=firm)
+    found = {}
+    for share in shares:
+        share.settlement = before
+        found[share.member_id] = share
+    return found
+
+
 def settlements_held() -> QuerySet[Settlement]:
     return (Settlement.objects.filter(status=Settlement.Status.HELD)
             .select_related("pool", "invoice").order_by("created_at", "pk"))

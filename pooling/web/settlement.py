@@ -25,6 +25,7 @@ from pooling.models import Settlement, SettlementShare
 from pooling.selectors.settlement import (
     Statement,
     dispute_window,
+    previous_shares,
     settlement_documents,
     settlement_shares_for,
     settlement_visible,
@@ -121,6 +122,10 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
         raise Http404("No such settlement.")
     shares = _shown(settlement_shares_for(settlement=settlement, firm=firm,
                                           coordinator=coordinator))
+    before = previous_shares(settlement=settlement, firm=firm, coordinator=coordinator)
+    _shown(list(before.values()))
+    for share in shares:
+        share.before = before.get(share.member_id)  # type: ignore[attr-defined]
     _shown_settlements([settlement])
     return render(request, "pooling/settlement/detail.html",
                   {"settlement": settlement, "shares": shares, "is_coordinator": coordinator,
