@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.db import transaction
 
 from accounts.models import Firm, Membership, Partner, PartnerAPIKey, User
+from pooling.demos import feed as demo_feed
+from pooling.demos import matching as demo_matching
+from pooling.demos import needs as demo_needs
+from pooling.demos import pools as demo_pools
+from pooling.demos import settlement as demo_settlement
 
 DEMO_PASSWORD = "pool-together-2026"  # noqa: S105 - published demo login, local data only
 
@@ -108,19 +112,13 @@ def load_accounts(report: DemoReport) -> dict[str, object]:
 # Each area extends the demo in pooling/demos/<area>.py with `load(report, ctx)`,
 # in this order: what firms need, what partners publish, what matching proposes,
 # what happens to pools, what settlement posts.
-SECTIONS = ("needs", "feed", "matching", "pools", "settlement")
+SECTIONS = (demo_needs, demo_feed, demo_matching, demo_pools, demo_settlement)
 
 
 def load(report: DemoReport | None = None) -> DemoReport:
     report = report or DemoReport()
     ctx = load_accounts(report)
     for section in SECTIONS:
-        try:
-            module = import_module(f"pooling.demos.{section}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pooling.demos.{section}":
-                raise
-            continue
         with transaction.atomic():
-            module.load(report, ctx)
+            section.load(report, ctx)
     return report

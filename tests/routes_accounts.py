@@ -19,6 +19,14 @@ register(
         body=lambda partner: {"name": "sneaky"},
     ),
     ObjectRoute(
+        name="partner keys list",
+        method="get",
+        path=lambda partner: f"/api/v1/partners/{partner.pk}/keys/",
+        make=lambda owner: owner.partner,
+        snapshot=lambda partner: PartnerAPIKey.objects.filter(partner=partner).count(),
+        owner_kind="coordinator",
+    ),
+    ObjectRoute(
         name="partner key revoke",
         method="post",
         path=lambda key: f"/api/v1/partners/{key.partner_id}/keys/{key.pk}/revoke/",

@@ -71,9 +71,11 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
     assert pool.projected_total == Decimal("1747.00")
     assert pool.standalone_total == Decimal("1822.00")
     assert len(pool.signature) == 40
-    assert "CNSZX\u2192USLAX by sea" in pool.reasons[0]
-    assert f"Ship date {pool.ship_date.isoformat()}" in pool.reasons[1]
-    assert any("saving USD 37.50" in reason for reason in pool.reasons)
+    public, per_member = pool.reasons["public"], pool.reasons["per_member"]
+    assert "CNSZX\u2192USLAX by sea" in public[0]
+    assert f"Ship date {pool.ship_date.isoformat()}" in public[1]
+    assert not any("saving USD 37.50" in reason for reason in public)
+    assert sum("saving USD 37.50" in reason for reason in per_member) == 2
     assert pool.plan["type"] == "sea"
     members = list(pool.members.order_by("demand_id"))
     assert [m.demand_id for m in members] == [first.pk, second.pk]
@@ -85,7 +87,7 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
         assert member.projected_share == Decimal("873.50")
         assert member.projected_saving == Decimal("37.50")
         assert member.volume_cbm == Decimal("8")
-        assert member.placement == {"type": "sea", "containers": [], "lcl": {
+        assert member.placement == {"v": 1, "containers": [], "lcl": {
             "volume_cbm": "8.000000", "gross_kg": "2000.000"}}
     event = PoolEvent.objects.get()
     assert (event.pool, event.action, event.actor_label, event.to_state, event.actor) == (
@@ -111,8 +113,8 @@ def test_run_proposes_an_ad_pool_bought_by_the_programmes_partner():
     assert [m.ad_need_id for m in members] == [n.pk for n in needs]
     assert all(m.standalone_cost is None and m.projected_saving is None for m in members)
     assert [m.projected_share for m in members] == [Decimal("21200.00")] * 3
-    assert members[0].placement["type"] == "ads"
-    assert members[0].placement["budget"] == "20000.00"
+    assert members[0].placement == {}  # an ad budget has no containers
+    assert members[0].budget == Decimal("20000.00")
     assert run.total_saving == {}
     assert run.inputs["ad_needs"] == 3
 

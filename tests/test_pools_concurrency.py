@@ -58,6 +58,7 @@ def test_two_hundred_firms_race_for_the_last_place_and_exactly_one_gets_it(coord
     assert (pool.member_count, pool.capacity) == (3, 4)
     racers = _racers(pool)
     events_before = PoolEvent.objects.filter(pool=pool).count()
+    members_before = set(PoolMember.objects.filter(pool=pool).values_list("firm_id", flat=True))
     start = threading.Barrier(RACERS)
     connections = threading.Semaphore(CONNECTIONS)
     results: list[str] = []
@@ -94,5 +95,9 @@ def test_two_hundred_firms_race_for_the_last_place_and_exactly_one_gets_it(coord
     assert PoolMember.objects.filter(pool=pool, status__in=PoolMember.ACTIVE).count() == 4
     assert PoolMember.objects.filter(pool=pool).count() == 4
     assert PoolEvent.objects.filter(pool=pool).count() == events_before + 1
-    assert not Notification.objects.exists()
+    # only the members already in the pool hear that the split changed, once each
+    notified = list(Notification.objects.values_list("firm_id", "title"))
+    assert len(notified) == len({firm for firm, _ in notified})
+    assert {firm for firm, _ in notified} <= members_before
+    assert all("share" in title for _, title in notified)
     assert AdNeed.objects.filter(status=AdNeed.Status.OPEN).count() == RACERS + 3

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from pooling.templatetags.coop import label, money, plain, rate, saving
+from pooling.templatetags.coop import label, money, plain, pool_saving, rate, saving
 
 
 def test_money_uses_the_currency_decimals_and_groups_thousands() -> None:
@@ -20,7 +20,7 @@ def test_codes_read_as_words() -> None:
 
 
 def test_an_ads_pool_shows_access_gained_never_a_negative_saving() -> None:
-    ads = saving("ads", Decimal("-3180.00"), "USD")
+    ads = pool_saving("ads", Decimal("-3180.00"), "USD")
     no_access = saving("ads", None, "USD")
     freight = saving("logistics", Decimal("224.83"), "USD")
 
@@ -29,3 +29,5 @@ def test_an_ads_pool_shows_access_gained_never_a_negative_saving() -> None:
     assert "-" not in ads
     assert "Access gained" in no_access
     assert freight == '<span class="saving">USD 224.83</span>'
+    # a member who had access alone and pays more pooled sees a loss, never green
+    assert saving("ads", Decimal("-12.00"), "USD") == '<span class="loss">USD -12.00</span>'

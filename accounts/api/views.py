@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coop.api.idempotency import idempotent
-from coop.api.views import ObjectApi, found, not_found, validated
-from coop.errors import ApplicationError
+from coop.api.views import ObjectApi, found, validated
+from coop.errors import ApplicationError, NotFound
 
 from .. import services
 from ..authentication import PartnerPrincipal
@@ -162,5 +162,5 @@ class PartnerKeyRevokeApi(ObjectApi):
             partner = Partner.objects.get(pk=partner_id)
             api_key = services.partner_key_revoke(partner=partner, key_id=key_id)
         except (Partner.DoesNotExist, PartnerAPIKey.DoesNotExist):
-            raise not_found() from None
+            raise NotFound() from None
         return Response(PartnerKeyOutput(api_key).data)

@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .errors import ApplicationError
+from coop.errors import NotFound
+
 from .pagination import Pagination
 
 T = TypeVar("T")
@@ -29,14 +30,10 @@ class ObjectApi(APIView):
         raise exceptions.NotFound()
 
 
-def not_found() -> ApplicationError:
-    return ApplicationError("Not found.", code="not_found", status_code=404)
-
-
 def found(obj: T | None) -> T:
     """The object a scoped selector returned, or 404 when the caller may not see it."""
     if obj is None:
-        raise not_found()
+        raise NotFound()
     return obj
 
 

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.ActiveFirmMiddleware",
+    "coop.middleware.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "coop.urls"

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 from accounts.authentication import PartnerPrincipal
 from accounts.tenancy import IsCoordinatorOrPartner, IsFirmUser, IsPartner
 from coop.api.idempotency import idempotent
-from coop.api.views import ObjectApi, found, not_found, paginated, saved, validated
-from coop.errors import ApplicationError
+from coop.api.views import ObjectApi, found, paginated, saved, validated
+from coop.errors import ApplicationError, NotFound
 from pooling.models import (
     Booking,
     CapacityOffer,
@@ -42,6 +42,7 @@ from pooling.models import (
 )
 from pooling.models.choices import CargoClass, Mode
 from pooling.selectors import feed as selectors
+from pooling.selectors import pools as pool_selectors
 from pooling.services import (
     feed_ads,
     feed_bookings,
@@ -60,7 +61,7 @@ def _partner(request: Request) -> Any:
 def _own_pool(request: Request, pool_id: int) -> None:
     """404 unless the pool is assigned to the calling partner."""
     if not Pool.objects.filter(pk=pool_id, partner=_partner(request)).exists():
-        raise not_found()
+        raise NotFound()
 
 
 @extend_schema_field({"type": "string", "pattern": "^(invoice|credit_note)$",
@@ -299,7 +300,7 @@ class ProgrammeTermsApi(ObjectApi):
     @idempotent
     def put(self, request: Request, programme_id: int) -> Response:
         if not ChannelProgramme.objects.filter(pk=programme_id, partner=_partner(request)).exists():
-            raise not_found()
+            raise NotFound()
         data = validated(self.InputSerializer, request.data)
         data["tiers"] = [dict(t) for t in data["tiers"]]
         programme = feed_ads.programme_terms_publish(partner=_partner(request),
@@ -541,7 +542,7 @@ class PoolEventsApi(ObjectApi):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, pool_id: int) -> Response:
-        pool = found(selectors.pool_for_firm(firm=request.firm, pool_id=pool_id))  # type: ignore[attr-defined]
+        pool = pool_selectors.pool_for_firm(firm=request.firm, pool_id=pool_id)  # type: ignore[attr-defined]
         return Response(list(selectors.tracking_events_for_pool(pool=pool)
                              .values_list("payload", flat=True)))
 

@@ -1,13 +1,9 @@
-from importlib import import_module
-
 from django.urls import include, path
+
+from . import feed, needs, pools, settlement
 
 app_name = "pooling_api"
 
-# Each area of the marketplace keeps its routes in pooling/api/<area>.py.
-AREAS = ("needs", "feed", "pools", "settlement")
-
 urlpatterns = [
-    path("", include(import_module(f"pooling.api.{area}").urlpatterns))
-    for area in AREAS
+    path("", include(area.urlpatterns)) for area in (needs, feed, pools, settlement)
 ]

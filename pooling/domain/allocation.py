@@ -537,9 +537,6 @@ def split_ad(
     return _build(currency, "ad_spend", ids, splits, explanation)
 
 
-split_ad_pool = split_ad
-
-
 # ---------------------------------------------------------------------------- Shapley
 
 

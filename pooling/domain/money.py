@@ -7,7 +7,6 @@ through these helpers so that rounding happens in exactly one way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
@@ -43,35 +42,6 @@ def quantum(currency: str) -> Decimal:
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half up to the currency's minor unit."""
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: Decimal
-    currency: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal):
-            raise MoneyError("Money amounts must be Decimal, never float.")
-        minor_unit(self.currency)
-
-    def __add__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same_currency(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def _same_currency(self, other: Money) -> None:
-        if other.currency != self.currency:
-            raise MoneyError(f"Cannot combine {self.currency} with {other.currency}.")
-
-    def rounded(self) -> Money:
-        return Money(quantize(self.amount, self.currency), self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.currency} {quantize(self.amount, self.currency):,}"
 
 
 def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:

@@ -6,14 +6,12 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Firm, Partner
+from accounts.models import Partner
 from pooling.models import (
-    Booking,
     CapacityOffer,
     FxRate,
     Invoice,
     Pool,
-    PoolMember,
     RateCard,
     SpendReport,
     TrackingEvent,
@@ -52,19 +50,8 @@ def pools_awaiting_booking(*, partner: Partner) -> QuerySet[Pool]:
     return Pool.objects.filter(partner=partner, state=Pool.State.LOCKED).order_by("ship_date", "id")
 
 
-def bookings_for_partner(*, partner: Partner) -> QuerySet[Booking]:
-    return Booking.objects.filter(partner=partner)
-
-
 def tracking_events_for_partner(*, partner: Partner) -> QuerySet[TrackingEvent]:
     return TrackingEvent.objects.filter(partner=partner).order_by("-id")
-
-
-def pool_for_firm(*, firm: Firm, pool_id: int) -> Pool | None:
-    """A pool the firm has (or had) a member in."""
-    if not PoolMember.objects.filter(pool_id=pool_id, firm=firm).exists():
-        return None
-    return Pool.objects.filter(pk=pool_id).first()
 
 
 def tracking_events_for_pool(*, pool: Pool) -> QuerySet[TrackingEvent]:

@@ -197,15 +197,16 @@ def pool_members_out(*, pool: Pool, members: list[PoolMember], status: str, acto
     PoolMember.objects.filter(pk__in=[m.pk for m in members]).update(
         status=status, note=(reason or action)[:300], updated_at=timezone.now())
     _set_count(pool)
-    record_event(pool=pool, action=action, actor=actor, actor_label=actor_label,
-                 reason=reason or f"{len(members)} need(s) out.")
+    reason = reason or f"{len(members)} need(s) out."
     if pool.member_count == 0:
+        record_event(pool=pool, action=action, actor=actor, actor_label=actor_label,
+                     reason=reason)
         _end_empty(pool, actor=actor, actor_label=actor_label)
         return None
     result = pool_reprice(pool=pool, notify="A member left the pool, so the split changed.")
-    if not result.qualifies:
-        record_event(pool=pool, action="no_longer_qualifies", actor=actor,
-                     actor_label=actor_label, reason=" ".join(result.problems))
+    note = "" if result.qualifies else " The pool no longer qualifies: " + " ".join(result.problems)
+    record_event(pool=pool, action=action, actor=actor, actor_label=actor_label,
+                 reason=reason + note)
     return result
 
 

@@ -41,10 +41,6 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 6 * 3600
 
 
-class WebhookSignatureError(ValueError):
-    """A webhook whose signature or timestamp does not verify."""
-
-
 # ----------------------------------------------------------------- signing
 
 

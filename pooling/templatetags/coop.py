@@ -94,6 +94,19 @@ def saving(kind: str, value: Any, currency: str) -> SafeString:
     return format_html('<span class="{}">{}</span>', css, money(number, currency))
 
 
+@register.simple_tag
+def pool_saving(kind: str, value: Any, currency: str) -> SafeString:
+    """A pool's saving as a whole. A traffic-buying pool's combined budgets are not what its
+    members would pay alone (none reaches the programme alone), so a negative difference
+    there is the net fees of the access gained, not a loss."""
+    number = _decimal(value)
+    if kind == Pool.Kind.ADS and number is not None and number < 0:
+        return format_html(
+            '<span class="access">Access gained</span><div class="muted small">net fees {}</div>',
+            money(-number, currency))
+    return saving(kind, value, currency)
+
+
 _BASIS_CODE = re.compile(r", (per_wm|per_kg|per_cbm|per_shipment|percentage|flat)\)")
 _LONG_DECIMAL = re.compile(r"\b(\d+\.\d*?[1-9]?)0{4,}\b")
 

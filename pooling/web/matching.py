@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import coordinator_required
 from pooling.models import MatchingRun
 from pooling.selectors.matching import matching_run_get, matching_run_pools, matching_runs_recent
 from pooling.services.matching import matching_run_start
 
 UNPLACED_SHOWN = 500
-
-
-def coordinator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged-in coordinators only; anyone else is told the page does not exist."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_coordinator", False):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def pool_url(pool_id: int) -> str:
@@ -48,7 +33,7 @@ def _run_or_404(run_id: int) -> MatchingRun:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def run_start(request: HttpRequest) -> HttpResponse:
     run = matching_run_start(trigger=MatchingRun.Trigger.WEB, started_by=request.user)
     messages.success(request, f"Matching run #{run.pk} started.")
@@ -56,7 +41,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@coordinator_only
+@coordinator_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     pools = list(matching_run_pools(run=run))
@@ -73,7 +58,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @require_GET
-@coordinator_only
+@coordinator_required
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The small partial htmx polls every second until the run finishes."""
     run = _run_or_404(run_id)

@@ -6,21 +6,20 @@ and asks for the chargeable weight while the user types.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from accounts.access import firm_required
 from accounts.models import Firm
 from accounts.reference import ProductCategory, country_choices
+from accounts.selectors import firms_excludable
 from coop.errors import ApplicationError, Conflict
 from pooling import csv_import
 from pooling.models.choices import CargoClass, Incoterm, Mode
@@ -143,7 +142,7 @@ class AdNeedForm(SharedValidatorForm):
     excluded_firms = forms.MultipleChoiceField(required=False, label="Do not pool with",
                                                widget=forms.SelectMultiple(attrs={"size": 5}))
 
-    def __init__(self, *args: Any, firm: Firm, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, firm: Firm, need: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.firm = firm
         self.fields["programme"].widget.choices = [("", "Choose a programme")] + [  # type: ignore[attr-defined]
@@ -152,7 +151,7 @@ class AdNeedForm(SharedValidatorForm):
             for p in selectors.programmes_list(active_only=True)
         ]
         self.fields["excluded_firms"].choices = [  # type: ignore[attr-defined]
-            (str(f.pk), f.legal_name) for f in Firm.objects.exclude(pk=firm.pk).order_by("legal_name")
+            (str(f.pk), f.legal_name) for f in firms_excludable(firm=firm, need=need)
         ]
 
     def raw(self) -> dict[str, Any]:
@@ -173,18 +172,6 @@ class ImportForm(forms.Form):
 
 
 # --- views -------------------------------------------------------------------
-
-
-def firm_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.firm:  # type: ignore[attr-defined]
-            messages.error(request, "You do not act for a firm yet.")
-            return redirect("pooling:dashboard")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -320,7 +307,8 @@ def ad_need_edit(request: HttpRequest, need_id: int) -> HttpResponse:
     need = _ad_need(request, need_id)
     initial = services.ad_need_raw(need)
     initial["excluded_firms"] = [str(pk) for pk in initial["excluded_firms"]]
-    form = AdNeedForm(request.POST or None, initial=initial, firm=request.firm)  # type: ignore[attr-defined]
+    form = AdNeedForm(request.POST or None, initial=initial, firm=request.firm,  # type: ignore[attr-defined]
+                      need=need)
     if request.method == "POST" and form.is_valid():
         try:
             services.ad_need_update(firm=request.firm, need_id=need.pk,  # type: ignore[attr-defined]

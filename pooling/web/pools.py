@@ -6,7 +6,6 @@ that redirects back to the pool page; htmx only makes it smoother.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
+from accounts.access import coordinator_required, firm_required
 from coop.errors import ApplicationError
 from pooling.models import Pool
 from pooling.selectors import pools as selectors
@@ -28,30 +28,6 @@ from pooling.services import pools as services
 from .charts import savings_charts
 
 # --------------------------------------------------------------------- helpers
-
-
-def coordinator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Coordinator pages and actions: anyone else is told they do not exist."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not getattr(request.user, "is_coordinator", False):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def firm_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.firm:  # type: ignore[attr-defined]
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def statements_url() -> str:
@@ -160,7 +136,7 @@ def _firm_pool(request: HttpRequest, pool_id: int) -> Pool:
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_accept(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = _firm_pool(request, pool_id)
     return _run(request, pool.pk, "You accepted the invitation.", lambda: services.pool_accept(
@@ -176,19 +152,19 @@ def _step_out(request: HttpRequest, pool_id: int, done: str, service: Any) -> Ht
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_decline(request: HttpRequest, pool_id: int) -> HttpResponse:
     return _step_out(request, pool_id, "You declined the invitation.", services.pool_decline)
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_leave(request: HttpRequest, pool_id: int) -> HttpResponse:
     return _step_out(request, pool_id, "Your firm left the pool.", services.pool_leave)
 
 
 @require_POST
-@firm_only
+@firm_required
 def pool_join(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = _firm_pool(request, pool_id)
     try:
@@ -204,7 +180,7 @@ def pool_join(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_approve(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool approved: the members are invited.",
@@ -212,7 +188,7 @@ def pool_approve(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_reject(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool rejected.", lambda: services.pool_reject(
@@ -220,7 +196,7 @@ def pool_reject(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_open(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool open for joining.",
@@ -228,7 +204,7 @@ def pool_open(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_lock(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool locked: the partner has the booking request.",
@@ -237,7 +213,7 @@ def pool_lock(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_cancel(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Pool cancelled.", lambda: services.pool_cancel(
@@ -245,7 +221,7 @@ def pool_cancel(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_deadline(request: HttpRequest, pool_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     raw = request.POST.get("join_deadline", "")
@@ -258,7 +234,7 @@ def pool_deadline(request: HttpRequest, pool_id: int) -> HttpResponse:
 
 
 @require_POST
-@coordinator_only
+@coordinator_required
 def pool_member_remove(request: HttpRequest, pool_id: int, member_id: int) -> HttpResponse:
     pool = selectors.pool_for_coordinator(pool_id=pool_id)
     return _run(request, pool.pk, "Member removed; the split is recomputed.",

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
+from accounts.access import firm_required
 from coop.errors import ApplicationError
 from pooling.domain.money import quantize
 from pooling.models import Settlement, SettlementShare
@@ -40,17 +39,6 @@ CSV_COLUMNS = ["settled_on", "pool", "version", "status", "invoice_number", "doc
                "currency", "amount",
                "standalone_cost", "saving", "billing_currency", "billing_amount", "fx_rate",
                "billing_saving"]
-
-
-def _firm_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.firm:  # type: ignore[attr-defined]
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dict[str, str]]:
@@ -79,7 +67,7 @@ def _statement(request: HttpRequest) -> tuple[Statement, dict[str, str]]:
     return statement, errors
 
 
-@_firm_only
+@firm_required
 def statement_page(request: HttpRequest) -> HttpResponse:
     statement, errors = _statement(request)
     return render(request, "pooling/settlement/statement.html",
@@ -88,7 +76,7 @@ def statement_page(request: HttpRequest) -> HttpResponse:
                   status=400 if errors else 200)
 
 
-@_firm_only
+@firm_required
 def statement_csv(request: HttpRequest) -> HttpResponse:
     statement, errors = _statement(request)
     if errors:

@@ -1,14 +1,11 @@
-from importlib import import_module
-
 from django.urls import include, path
 
-from . import views
-from .areas import AREAS
+from . import matching, needs, partner, pools, settlement, views
 
 app_name = "pooling"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("console/", views.console, name="console"),
-    *[path("", include(import_module(f"pooling.web.{area}").urlpatterns)) for area in AREAS],
+    *[path("", include(area.urlpatterns)) for area in (needs, matching, pools, settlement, partner)],
 ]

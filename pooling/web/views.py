@@ -3,38 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, user_passes_test
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from .areas import AREAS
+from accounts.access import coordinator_required
+
+from . import matching, needs, partner, pools, settlement
+
+# Each area adds its part to the firm dashboard and the coordinator console.
+AREAS = (needs, matching, pools, settlement, partner)
 
 
-def coordinator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    return login_required(
-        user_passes_test(lambda u: bool(getattr(u, "is_coordinator", False)))(view)
-    )
-
-
-def _context(hook: str, request: HttpRequest) -> dict[str, Any]:
+def _context(hook: Callable[[Any], Callable[[HttpRequest], dict[str, Any]]],
+             request: HttpRequest) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for area in AREAS:
-        context.update(getattr(import_module(f"pooling.web.{area}"), hook)(request))
+        context.update(hook(area)(request))
     return context
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = _context("dashboard_context", request) if request.firm else {}  # type: ignore[attr-defined]
+    context = _context(lambda area: area.dashboard_context, request) if request.firm else {}  # type: ignore[attr-defined]
     return render(request, "pooling/dashboard.html", context)
 
 
 @coordinator_required
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "pooling/console.html", _context("console_context", request))
+    return render(request, "pooling/console.html", _context(lambda area: area.console_context, request))
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -1,2 +1,0 @@
-# Each area of the marketplace keeps its pages in pooling/web/<area>.py.
-AREAS = ("needs", "matching", "pools", "settlement", "partner")
