@@ -144,7 +144,8 @@ def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[n
     if connection.vendor != "postgresql":
         pytest.skip("the worker tests need PostgreSQL")
     queue = WORKER_QUEUE
-    broker = f"{REDIS_URL}/1"
+    # a URL that names its database number is used as it is; else database 1
+    broker = REDIS_URL if REDIS_URL.rstrip("/").rsplit("/", 1)[-1].isdigit() else f"{REDIS_URL}/1"
     db = connection.settings_dict
     env = {
         **os.environ,

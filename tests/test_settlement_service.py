@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coop.errors import ApplicationError
+from pooling.domain.formats import ContainerSlot, LclSlot, Placement
 from pooling.models import (
     Account,
     Invoice,
@@ -288,15 +289,20 @@ def test_shapley_split_prices_every_group_on_the_card():
     assert any("Shapley value" in line for line in settlement.explanation)
 
 
-def test_container_lines_follow_the_placement_in_the_plan():
-    # given two members in a 40HC and one in LCL, per the pool's plan
-    pool = logistics_pool([{"cbm": "30"}, {"cbm": "20"}, {"cbm": "4"}])
+def _boxed(*slots: tuple[str, str]) -> dict:
+    """A stored placement: (label, cbm) per container slot."""
+    return Placement(containers=tuple(
+        ContainerSlot(label=label, code=label.split("#")[0], volume_cbm=D(cbm),
+                      gross_kg=D("1000")) for label, cbm in slots)).to_json()
+
+
+def test_container_lines_follow_the_members_placements():
+    # given two members in a 40HC and one in LCL
+    pool = logistics_pool([{"cbm": "30", "placement": _boxed(("40HC#1", "30"))},
+                           {"cbm": "20", "placement": _boxed(("40HC#1", "20"))},
+                           {"cbm": "4", "placement": Placement(lcl=LclSlot(
+                               volume_cbm=D("4"), gross_kg=D("500"))).to_json()}])
     members = list(pool.members.order_by("pk"))
-    pool.plan = {"type": "sea", "containers": [{"code": "40HC", "members": [
-        {"need_id": members[0].demand_id, "volume_cbm": "30"},
-        {"need_id": members[1].demand_id, "volume_cbm": "20"}]}],
-        "lcl": {"members": [{"need_id": members[2].demand_id, "volume_cbm": "4"}]}}
-    pool.save(update_fields=["plan"])
     invoice = post_invoice(pool, [("FRT-40HC", "per_container", "2800.00", "", "40HC"),
                                   ("LCL", "per_wm", "380.00")])
 
@@ -310,6 +316,40 @@ def test_container_lines_follow_the_placement_in_the_plan():
     assert lines[members[0].pk]["FRT-40HC"] == "1680.00"
     assert lines[members[1].pk]["FRT-40HC"] == "1120.00"
     assert "FRT-40HC" not in lines[members[2].pk]
+
+
+def test_a_line_for_the_second_container_is_charged_only_to_the_member_in_it():
+    # given two members, each alone in its own 40HC
+    pool = logistics_pool([{"cbm": "40", "placement": _boxed(("40HC#1", "40"))},
+                           {"cbm": "50", "placement": _boxed(("40HC#2", "50"))}])
+    first, second = pool.members.order_by("pk")
+    invoice = post_invoice(pool, [("FRT-40HC", "per_container", "2800.00", "", "40HC#1"),
+                                  ("FRT-40HC", "per_container", "2800.00", "", "40HC#2"),
+                                  ("DEM", "per_container", "300.00", "", "40HC#2")])
+
+    # when settled
+    settlement = settlement_run(pool_id=pool.pk, invoice_id=invoice.pk)
+
+    # then each pays its own box, and only the second member the second box's demurrage
+    lines = {pk: [(ln["charge_code"], ln["amount"]) for ln in share.lines]
+             for pk, share in shares_of(settlement).items()}
+    assert [ln for ln in lines[first.pk] if ln[0] in ("FRT-40HC", "DEM")] == [
+        ("FRT-40HC", "2800.00")]
+    assert [ln for ln in lines[second.pk] if ln[0] in ("FRT-40HC", "DEM")] == [
+        ("FRT-40HC", "2800.00"), ("DEM", "300.00")]
+    assert not any("No placement is recorded" in line for line in settlement.explanation)
+
+
+def test_an_unreadable_placement_holds_the_settlement():
+    pool = logistics_pool([{"cbm": "30", "placement": {"containers": [{"code": "40HC"}]}},
+                           {"cbm": "20"}])
+    invoice = post_invoice(pool, [("FRT-40HC", "per_container", "2800.00", "", "40HC")])
+
+    settlement = settlement_run(pool_id=pool.pk, invoice_id=invoice.pk)
+
+    assert settlement.status == Settlement.Status.HELD
+    assert "placement of member #" in settlement.hold_reason
+    assert LedgerEntry.objects.count() == 0
 
 
 def test_container_lines_without_placement_are_split_by_volume():
@@ -447,11 +487,15 @@ def test_demo_invoices_and_settles_the_delivered_pool_once():
     again = DemoReport()
     demo.load(again, {"delivered_pool": pool})
 
-    # then the pool was invoiced on its card and settled, once
-    settlement = Settlement.objects.get(pool=pool)
-    assert settlement.status == Settlement.Status.COMPLETED
-    assert settlement.invoice.total == D("1538.00")  # 14 W/M x 95 + 10% BAF + DOC 75
-    assert counts == (1, 1, 3, LedgerEntry.objects.count())
+    # then the pool was invoiced on its card and settled, then invoiced once more for
+    # destination handling and settled again as version 2 covering both invoices
+    first, second = Settlement.objects.filter(pool=pool).order_by("version")
+    assert first.status == Settlement.Status.REVERSED
+    assert first.invoice.total == D("1538.00")  # 14 W/M x 95 + 10% BAF + DOC 75
+    assert second.status == Settlement.Status.COMPLETED
+    assert second.total == D("1658.00")
+    assert len(second.allocation["covers"]) == 2
+    assert counts == (2, 2, 3, LedgerEntry.objects.count())
     assert (Invoice.objects.count(), Settlement.objects.count(), FxRate.objects.count()) == \
         counts[:3]
     assert again.created == []

@@ -6,30 +6,35 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.db import connection
 
 from pooling.models import LedgerEntry, LedgerTransaction, Pool, Settlement, SettlementShare
-from pooling.services.settlement import PAUSE_ENV, settlements_sweep
+from pooling.services.settlement import settlements_sweep
 from pooling.tasks.settlement import settle_pool
 from tests.factories_settlement import ledger_sums, logistics_pool, post_invoice
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 D = Decimal
-PAUSE_SECONDS = "4"
 
 
-@pytest.fixture
-def paused_worker(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
-    """A real worker whose settlements sleep inside their transaction; this process does not."""
-    monkeypatch.setenv(PAUSE_ENV, PAUSE_SECONDS)
-    queue = request.getfixturevalue("celery_worker")
-    monkeypatch.delenv(PAUSE_ENV)
-    return queue
+@contextmanager
+def pool_events_blocked() -> Iterator[None]:
+    """Hold back every write to the pool event table from another connection. A settlement
+    writes its pool's events last, after the settlement, its shares and its ledger rows, so
+    it waits there inside its open transaction until the block ends."""
+    db = connection.settings_dict
+    with psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None,
+                         host=db["HOST"] or None, port=db["PORT"] or None) as holder:
+        holder.execute("LOCK TABLE pooling_poolevent IN SHARE MODE")
+        yield
+        holder.rollback()
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 30, what: str = "") -> object:
@@ -62,15 +67,34 @@ def worker_pids(queue: str) -> tuple[int, list[int]]:
 
 
 def settlement_in_flight() -> int | None:
-    """The backend that has written the settlement and sits inside its open transaction."""
+    """The backend that has written the settlement and waits to write its pool's events."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND state = 'idle in transaction' "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' "
             "AND (query LIKE 'INSERT INTO \"pooling_poolevent\"%%' "
             "OR query LIKE 'COPY \"pooling_poolevent\"%%')")
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def transactions_open() -> int:
+    """Other sessions on this database inside a transaction (a settlement still running)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def tables_written_by(pid: int) -> set[str]:
+    """Tables the backend's open transaction has written to."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                       "WHERE l.pid = %s AND l.mode = 'RowExclusiveLock' AND l.granted "
+                       "AND c.relkind = 'r'", [pid])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def backend_alive(pid: int) -> bool:
@@ -80,18 +104,22 @@ def backend_alive(pid: int) -> bool:
 
 
 def test_worker_killed_mid_settlement_leaves_nothing_and_it_completes_exactly_once(
-        paused_worker):
+        celery_worker):
     # given an invoiced pool
     pool = logistics_pool([{"cbm": "2"}, {"cbm": "5"}, {"cbm": "13"}])
     invoice = post_invoice(pool, [("LCL", "per_wm", "1900.00"), ("DOC", "per_shipment", "75.00")])
 
     # when the worker settles it and is killed while the settlement is written but uncommitted
-    settle_pool.delay(pool.pk, invoice.pk)
-    backend = wait_for(settlement_in_flight, what="the settlement to be in flight")
-    _, children = worker_pids(paused_worker)
-    assert children
-    for pid in children:
-        os.kill(pid, signal.SIGKILL)
+    with pool_events_blocked():
+        settle_pool.delay(pool.pk, invoice.pk)
+        backend = wait_for(settlement_in_flight, what="the settlement to be in flight")
+        assert tables_written_by(backend) >= {"pooling_settlement", "pooling_settlementshare",
+                                              "pooling_ledgertransaction", "pooling_ledgerentry"}
+        assert Settlement.objects.count() == 0  # written, but not committed
+        _, children = worker_pids(celery_worker)
+        assert children
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not backend_alive(backend), what="the killed backend to go away")
 
     # then nothing of it was stored
@@ -105,7 +133,7 @@ def test_worker_killed_mid_settlement_leaves_nothing_and_it_completes_exactly_on
     settlements_sweep()
     wait_for(lambda: Settlement.objects.filter(status="completed").exists(),
              what="a completed settlement")
-    time.sleep(float(PAUSE_SECONDS) + 1)  # let any redelivered run finish as well
+    wait_for(lambda: not transactions_open(), what="any redelivered run to finish")
     settlements_sweep()
 
     # then exactly one complete settlement and a balanced ledger exist

@@ -259,6 +259,9 @@ CELERY_BEAT_SCHEDULE = {
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_FAILURES = int(env("WEBHOOK_MAX_FAILURES", "8"))
 IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+# Days after a settled pool's arrival or last settlement (whichever is later) during which
+# the partner may still send invoices or credit notes; after them the pool is closed.
+SETTLEMENT_DISPUTE_DAYS = int(env("SETTLEMENT_DISPUTE_DAYS", "60"))
 
 # The input boundary (coop/api/limits.py, coop/inputs.py): a body above this size is
 # answered 413, JSON nested deeper than this 400, before anything parses it.

@@ -20,6 +20,8 @@ from coop.api.views import ObjectApi
 from coop.inputs import StrictCharField, StrictDateField, StrictDateTimeField, StrictIntegerField
 from pooling.domain.money import quantize
 from pooling.selectors.settlement import (
+    dispute_window,
+    settlement_documents,
     settlement_shares_for,
     settlement_visible,
     statement_for_firm,
@@ -46,6 +48,7 @@ class StatementLineOutput(serializers.Serializer):
     version = StrictIntegerField()
     status = StrictCharField()
     invoice_number = StrictCharField()
+    documents = serializers.ListField(child=StrictCharField())
     settled_on = StrictDateField(allow_null=True)
     currency = StrictCharField()
     amount = StrictCharField()
@@ -56,6 +59,7 @@ class StatementLineOutput(serializers.Serializer):
     billing_saving = StrictCharField(allow_null=True)
     fx_rate = StrictCharField()
     lines = ShareLineOutput(many=True)
+    closed_on = serializers.DateField(allow_null=True)
 
 
 class StatementTotalOutput(serializers.Serializer):
@@ -124,6 +128,9 @@ class SettlementOutput(serializers.Serializer):
     id = StrictIntegerField()
     pool_id = StrictIntegerField()
     invoice_number = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    closes_on = serializers.SerializerMethodField()
+    closed = serializers.SerializerMethodField()
     version = StrictIntegerField()
     status = StrictCharField()
     method = StrictCharField()
@@ -138,6 +145,16 @@ class SettlementOutput(serializers.Serializer):
 
     def get_invoice_number(self, obj: Any) -> str:
         return obj.invoice.number if obj.invoice else ""
+
+    def get_documents(self, obj: Any) -> list[str]:
+        return settlement_documents(obj)
+
+    def get_closes_on(self, obj: Any) -> str | None:
+        window = self.context["window"]
+        return window.closes_on.isoformat() if window.closes_on else None
+
+    def get_closed(self, obj: Any) -> bool:
+        return bool(self.context["window"].closed)
 
     def get_total(self, obj: Any) -> str:
         return str(quantize(obj.total, obj.currency))
@@ -169,7 +186,8 @@ class SettlementDetailApi(ObjectApi):
         if settlement is None:
             raise NotFound()
         shares = settlement_shares_for(settlement=settlement, firm=firm, coordinator=coordinator)
-        return Response(SettlementOutput(settlement, context={"shares": shares}).data)
+        return Response(SettlementOutput(settlement, context={
+            "shares": shares, "window": dispute_window(pool_id=settlement.pool_id)}).data)
 
 
 class SettlementReleaseApi(ObjectApi):
@@ -192,7 +210,8 @@ class SettlementReleaseApi(ObjectApi):
         settlement = settlement_release(settlement_id=settlement_id, actor=request.user,
                                         reason=data.validated_data["reason"])
         shares = settlement_shares_for(settlement=settlement, firm=None, coordinator=True)
-        return Response(SettlementOutput(settlement, context={"shares": shares}).data)
+        return Response(SettlementOutput(settlement, context={
+            "shares": shares, "window": dispute_window(pool_id=settlement.pool_id)}).data)
 
 
 urlpatterns = [

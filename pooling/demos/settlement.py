@@ -72,4 +72,27 @@ def load(report: Any, ctx: dict[str, Any]) -> None:
     if settlement is not None:
         report.created.append(f"{pool}: settlement v{settlement.version} "
                               f"{settlement.get_status_display().lower()}")
+    _further_invoice(report, pool)
     ctx["settlements"] = list(Settlement.objects.filter(pool=pool))
+
+
+def _further_invoice(report: Any, pool: Pool) -> None:
+    """Destination handling billed after the first settlement: version 2 covers both
+    invoices, and each member is told its share before and after."""
+    pool.refresh_from_db()
+    invoices = Invoice.objects.filter(pool=pool)
+    if pool.partner is None or pool.state != Pool.State.SETTLED or invoices.count() != 1:
+        return
+    first = invoices.get()
+    amount = Decimal("120.00")
+    invoice, _ = invoice_post(
+        partner=pool.partner, pool_id=pool.pk, number=f"{first.number}-DTHC",
+        currency=first.currency, issue_date=timezone.localdate(), total=amount,
+        lines=[{"charge_code": "DTHC", "description": "Destination terminal handling",
+                "basis": "per_shipment", "quantity": Decimal(1), "unit_price": amount,
+                "amount": amount}])
+    report.created.append(f"further invoice {invoice.number} for {pool}")
+    settlement = settlement_run(pool_id=pool.pk, invoice_id=invoice.pk)
+    if settlement is not None:
+        report.created.append(f"{pool}: settlement v{settlement.version} "
+                              f"{settlement.get_status_display().lower()}")

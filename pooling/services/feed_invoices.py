@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from accounts.reference import validate_currency
 from coop.errors import Conflict
 from pooling.feed.invoices import InvoiceError, InvoiceIn, InvoiceLineIn, check_invoice
 from pooling.models import Invoice, InvoiceLine, Pool
+from pooling.selectors.settlement import dispute_window
 from pooling.services.feed_common import partner_pool_named
 from pooling.services.settlement_queue import settlement_enqueue
 from pooling.services.transitions import can_transition, pool_transition
@@ -65,6 +67,13 @@ def invoice_post(
             return existing, False
         raise Conflict(f"Invoice number {number} is already used for another invoice.",
                        fields={"number": ["Already used; invoice numbers are unique per partner."]})
+    window = dispute_window(pool_id=pool.pk)
+    if window.closed:
+        raise Conflict(
+            f"Pool #{pool.pk} closed on {window.closes_on.isoformat()}: its dispute window "  # type: ignore[union-attr]
+            f"of {settings.SETTLEMENT_DISPUTE_DAYS} days after arrival or the last settlement "
+            "has passed, so it takes no further invoices or credit notes.",
+            fields={"pool": [f"Closed on {window.closes_on.isoformat()}."]})  # type: ignore[union-attr]
     corrected = None
     if kind == Invoice.Kind.CREDIT_NOTE:
         corrected = Invoice.objects.filter(partner=partner, number=corrects, pool=pool,

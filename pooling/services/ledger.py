@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 
 from accounts.models import Firm, Partner
 from coop.errors import ApplicationError
@@ -162,17 +162,9 @@ def ledger_post(*, description: str, legs: Sequence[Leg], settlement: Settlement
     return txn
 
 
-def ledger_reverse(*, txn: LedgerTransaction, description: str,
-                   settlement: Settlement | None = None) -> LedgerTransaction:
+def ledger_reverse(*, txn: LedgerTransaction, description: str) -> LedgerTransaction:
     """Undo `txn` with a transaction of the opposite legs."""
     legs = [Leg(account=e.account, amount=-e.amount, memo=f"Reversal: {e.memo}")
             for e in txn.entries.select_related("account")]
     return ledger_post(description=description, legs=legs,
-                       settlement=settlement or txn.settlement, reverses=txn)
-
-
-def account_balances(*, account_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Balance of each account (sum of its legs)."""
-    rows = (LedgerEntry.objects.filter(account_id__in=list(account_ids))
-            .values("account_id").annotate(total=Sum("amount")))
-    return {row["account_id"]: row["total"] for row in rows}
+                       settlement=txn.settlement, reverses=txn)

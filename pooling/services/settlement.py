@@ -6,18 +6,22 @@ has its settlement), and writes the settlement, its shares, the ledger transacti
 and the pool's new state in one database transaction: a worker killed half-way
 leaves nothing behind, and the retry or the sweeper does the whole run again.
 
-How the money is split lives in `pooling.domain.allocation`; this module gathers
-its inputs (invoice lines net of credit notes, member loads and container
-placements, standalone costs on the pool's rate card, FX rates), decides whether
-to hold for a coordinator, and writes the outcome.
+A run has three parts:
+- reading: `_load_inputs` loads the rows, and the adapters below (`_document`,
+  `_members`, `_logistics_inputs`, `_ads_inputs`) turn them into the plain inputs of
+  `pooling.domain.settlement` (placements through `pooling.domain.formats.Placement`,
+  FX rates looked up on or before the invoice date);
+- planning: `plan_logistics` / `plan_ads` in the domain decide the split, or why a
+  coordinator must hold it, without the database;
+- posting: `_write` inserts settlements, shares and balanced ledger transactions in
+  bulk, and moves each pool through `transitions.pool_move`, which checks the
+  lifecycle table.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,21 +36,21 @@ from django.utils import timezone
 
 from accounts.models import Firm, Partner
 from coop.errors import ApplicationError, Conflict
-from pooling.domain.allocation import (
-    EXACT_CORE_LIMIT,
-    Allocation,
-    AllocationError,
-    CostFunction,
-    CostLine,
-    MemberLoad,
-    SettlementHold,
-    settle_split,
-    split_ad,
+from pooling.domain.allocation import AllocationError, CostLine, MemberLoad
+from pooling.domain.formats import FormatError, Placement
+from pooling.domain.money import ZERO, MoneyError, quantize
+from pooling.domain.settlement import (
+    AdsInputs,
+    Document,
+    LogisticsInputs,
+    MemberInput,
+    PlanHold,
+    SpendInput,
+    SplitPlan,
+    plan_ads,
+    plan_logistics,
 )
-from pooling.domain.money import ZERO, MoneyError, largest_remainder, quantize
 from pooling.domain.tariff import RateCard as DomainRateCard
-from pooling.domain.tariff import TariffError
-from pooling.domain.tariff import price as tariff_price
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import (
     Account,
@@ -73,13 +77,10 @@ from pooling.services.ledger import (
 )
 from pooling.services.locks import lock_pools
 from pooling.services.notifications import notify_firms
-from pooling.services.transitions import record_event
+from pooling.services.transitions import pool_move, record_event
 from pooling.services.webhooks import webhook_emit
 
 logger = logging.getLogger(__name__)
-
-PAUSE_ENV = "COOP_SETTLEMENT_TEST_PAUSE_SECONDS"
-"""Seconds to sleep inside the settlement transaction; only the crash tests set it."""
 
 SHAPLEY_SAMPLES = 2000
 FX_PLACES = Decimal("1e-10")
@@ -94,10 +95,6 @@ LIVE_STATUSES = (Settlement.Status.PENDING, Settlement.Status.COMPLETED, Settlem
 
 class SettlementError(ApplicationError):
     code = "settlement_error"
-
-
-class _Hold(Exception):
-    """The run cannot settle automatically: a coordinator must review."""
 
 
 # ------------------------------------------------------------------------ inputs
@@ -263,11 +260,15 @@ class FxRates:
             return (Decimal(1) / inverse).quantize(FX_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _missing_rate(base: str, quote: str, on: date) -> str:
+    return (f"No {base}→{quote} rate on or before {on.isoformat()}: a coordinator or partner "
+            "must post one (POST /api/v1/fx-rates/), then release the settlement.")
+
+
 def _require_rate(fx: FxRates, base: str, quote: str, on: date) -> Decimal:
     rate = fx.rate(base, quote, on)
     if rate is None:
-        raise _Hold(f"No {base}→{quote} rate on or before {on.isoformat()}: a coordinator or "
-                    f"partner must post one (POST /api/v1/fx-rates/), then release the settlement.")
+        raise PlanHold(_missing_rate(base, quote, on))
     return rate
 
 
@@ -280,90 +281,32 @@ def _invoice_lines(doc: Invoice) -> list[InvoiceLine]:
     return loaded if loaded is not None else list(doc.lines.all())
 
 
-def _doc_lines(doc: Invoice) -> list[CostLine]:
-    currency = doc.currency
-    lines = [CostLine(charge_code=line.charge_code, basis=line.basis,
-                      amount=_q(line.amount, currency), applies_to=line.applies_to or None,
-                      container=line.container or None)
-             for line in sorted(_invoice_lines(doc), key=lambda ln: ln.line_no)]
-    if not lines:
-        return [CostLine(charge_code="TOTAL", basis="per_shipment", amount=_q(doc.total, currency))]
-    line_sum = sum((ln.amount for ln in lines), ZERO)
-    if line_sum != abs(_q(doc.total, currency)):
-        raise _Hold(f"{doc} lines add up to {_fmt(line_sum, currency)} but its total is "
-                    f"{_fmt(doc.total, currency)}.")
-    return lines
+def _document(doc: Invoice) -> Document:
+    """An invoice row as the planner reads it."""
+    return Document(
+        name=_doc_name(doc), kind=doc.kind, currency=doc.currency, total=doc.total,
+        lines=tuple(CostLine(charge_code=line.charge_code, basis=line.basis, amount=line.amount,
+                             applies_to=line.applies_to or None, container=line.container or None)
+                    for line in sorted(_invoice_lines(doc), key=lambda ln: ln.line_no)))
 
 
-def _net_lines(documents: Sequence[Invoice], currency: str) -> tuple[list[CostLine], list[str]]:
-    """Invoice lines net of credit notes: a credited line is reduced where it matches."""
-    lines: list[CostLine] = []
-    notes: list[str] = []
-    for doc in documents:
-        if doc.currency != currency:
-            raise _Hold(f"{doc} is in {doc.currency} but the pool's invoice is in {currency}.")
-        if doc.kind == Invoice.Kind.INVOICE:
-            lines.extend(_doc_lines(doc))
-            continue
-        credit = abs(_q(doc.total, currency))
-        credited = _doc_lines(doc) if _invoice_lines(doc) else []
-        notes.append(f"{doc} credits {_fmt(credit, currency)}.")
-        if not credited:
-            parts = largest_remainder(credit, [max(ln.amount, ZERO) for ln in lines], currency) \
-                if lines else []
-            lines = [CostLine(ln.charge_code, ln.basis, ln.amount - part, ln.applies_to,
-                              ln.container) for ln, part in zip(lines, parts, strict=True)]
-            continue
-        for cl in credited:
-            amount = abs(cl.amount)
-            for index, ln in enumerate(lines):
-                if (ln.charge_code, ln.basis, ln.container) == (cl.charge_code, cl.basis,
-                                                                 cl.container):
-                    lines[index] = CostLine(ln.charge_code, ln.basis, ln.amount - amount,
-                                            ln.applies_to, ln.container)
-                    break
-            else:
-                lines.append(CostLine(cl.charge_code, cl.basis, -amount, cl.applies_to,
-                                      cl.container))
-    return [ln for ln in lines if ln.amount != 0], notes
-
-
-def _containers(pool: Pool, members: Sequence[PoolMember]) -> dict[int, tuple[tuple[str, Decimal], ...]]:
-    """Each member's cbm per container, from its placement or else from the pool's plan."""
-    found: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+def _containers(members: Sequence[PoolMember]) -> dict[int, tuple[tuple[str, Decimal], ...]]:
+    """Each member's cbm per container ("40HC#2"), read from its placement."""
+    found: dict[int, tuple[tuple[str, Decimal], ...]] = {}
     for m in members:
-        placement = m.placement if isinstance(m.placement, dict) else {}
-        for box in placement.get("containers") or []:
-            if isinstance(box, dict) and (box.get("label") or box.get("code")):
-                try:
-                    found[m.pk].append((str(box.get("label") or box.get("code")),
-                                        Decimal(str(box.get("volume_cbm", "0")))))
-                except ArithmeticError:
-                    continue
-    if found:
-        return {k: tuple(v) for k, v in found.items()}
-    by_demand = {m.demand_id: m.pk for m in members if m.demand_id}
-    plan = pool.plan if isinstance(pool.plan, dict) else {}
-    counts: dict[str, int] = defaultdict(int)
-    for box in plan.get("containers") or []:
-        if not isinstance(box, dict) or not box.get("code"):
-            continue
-        counts[box["code"]] += 1
-        label = f"{box['code']}#{counts[box['code']]}"
-        for load in box.get("members") or []:
-            member_pk = by_demand.get(load.get("need_id"))
-            if member_pk is not None:
-                try:
-                    found[member_pk].append((label, Decimal(str(load.get("volume_cbm", "0")))))
-                except ArithmeticError:
-                    continue
-    return {k: tuple(v) for k, v in found.items()}
+        try:
+            placement = Placement.from_json(m.placement)
+        except FormatError as exc:
+            raise PlanHold(f"The placement of {_label(m)} cannot be read: {exc.message}") from None
+        if placement.containers:
+            found[m.pk] = placement.cbm_by_label()
+    return found
 
 
-def _loads(inputs: _PoolInputs) -> tuple[list[MemberLoad], dict[str, PoolMember]]:
-    boxes = _containers(inputs.pool, inputs.members)
+def _loads(inputs: _PoolInputs) -> list[MemberLoad]:
+    """Each member's load: what it declared when it joined, else its demand's."""
+    boxes = _containers(inputs.members)
     loads: list[MemberLoad] = []
-    by_label: dict[str, PoolMember] = {}
     for m in inputs.members:
         d = inputs.demands.get(m.pk)
         loads.append(MemberLoad(
@@ -373,224 +316,80 @@ def _loads(inputs: _PoolInputs) -> tuple[list[MemberLoad], dict[str, PoolMember]
             volume_cbm=m.volume_cbm or (d.volume_cbm if d else ZERO) or ZERO,
             containers=boxes.get(m.pk, ()),
         ))
-        by_label[_label(m)] = m
-    return loads, by_label
-
-
-def _place_container_lines(lines: list[CostLine], loads: Sequence[MemberLoad]) -> tuple[
-        list[CostLine], list[str]]:
-    """Per-container lines naming a container nobody is recorded in are split by volume."""
-    labels = {label for m in loads for label, _ in m.containers}
-    out: list[CostLine] = []
-    notes: list[str] = []
-    for ln in lines:
-        if ln.basis == "per_container" and ln.container and not any(
-                label == ln.container or label.split("#", 1)[0] == ln.container
-                for label in labels):
-            notes.append(f"No placement is recorded for container {ln.container}, so "
-                         f"{ln.charge_code} is split among all members by volume.")
-            ln = CostLine(ln.charge_code, ln.basis, ln.amount, ln.applies_to, None)
-        if ln.basis == "per_container" and not labels:
-            ln = CostLine(ln.charge_code, ln.basis, ln.amount, ln.applies_to, None)
-        out.append(ln)
-    return out, notes
-
-
-# ------------------------------------------------------------ rate card pricing
-
-
-def _domain_card(pool: Pool) -> DomainRateCard | None:
-    if pool.rate_card is None:
-        return None
-    return card_from_row(pool.rate_card)
-
-
-def _coalition_cost(card: DomainRateCard, loads: dict[str, tuple[Decimal, Decimal]]) -> CostFunction:
-    """What a group of members would pay shipping together alone on the same card."""
-    cache: dict[tuple[Decimal, Decimal], Decimal] = {}
-
-    def cost(group: frozenset[str]) -> Decimal:
-        if not group:
-            return ZERO
-        kg = sum((loads[m][0] for m in group), ZERO)
-        cbm = sum((loads[m][1] for m in group), ZERO)
-        key = (kg, cbm)
-        if key not in cache:
-            cache[key] = tariff_price(card, gross_kg=kg, volume_cbm=cbm).total
-        return cache[key]
-
-    return cost
-
-
-def _scaled(cost: CostFunction, grand: Decimal, total: Decimal) -> CostFunction:
-    def scaled(group: frozenset[str]) -> Decimal:
-        with localcontext() as ctx:
-            ctx.prec = 40
-            return cost(group) * total / grand
-
-    return scaled
+    return loads
 
 
 # ------------------------------------------------------------------ planning
 
 
-def _plan_logistics(plan: _Plan, fx: FxRates, override: bool) -> Allocation:
+def _card(pool: Pool) -> tuple[DomainRateCard | None, str]:
+    """The pool's rate card as the domain reads it, or why it cannot be read."""
+    if pool.rate_card is None:
+        return None, ""
+    try:
+        return card_from_row(pool.rate_card), ""
+    except RateCardParseError as exc:
+        return None, str(exc)
+
+
+def _members(inputs: _PoolInputs) -> tuple[MemberInput, ...]:
+    loads = _loads(inputs)
+    out = []
+    for m, load in zip(inputs.members, loads, strict=True):
+        demand = inputs.demands.get(m.pk)
+        out.append(MemberInput(label=_label(m), load=load, standalone_cost=m.standalone_cost,
+                               gross_kg=demand.gross_kg if demand else None,
+                               demand_cbm=demand.volume_cbm if demand else None))
+    return tuple(out)
+
+
+def _logistics_inputs(plan: _Plan, fx: FxRates, override: bool) -> LogisticsInputs:
+    """Everything the logistics planner reads, from the rows already loaded and the FX
+    rates posted on or before the invoice date."""
     inputs = plan.inputs
     pool = inputs.pool
-    latest = inputs.latest
-    if latest is None:
-        raise _Hold("The pool has no invoice to settle.")
     currency = plan.currency
-    lines, notes = _net_lines(inputs.documents, currency)
-    plan.explanation.extend(notes)
-    total = sum((ln.amount for ln in lines), ZERO)
-    if total < 0:
-        raise _Hold(f"Credit notes exceed the invoices: the net amount is {_fmt(total, currency)}.")
-    plan.total = total
-    if not inputs.members:
-        raise _Hold("The pool has no accepted members to share the invoice.")
-    loads, by_label = _loads(inputs)
-    lines, notes = _place_container_lines(lines, loads)
-    plan.explanation.extend(notes)
-
-    card = None
-    standalone: dict[str, Decimal] = {}
-    missing: list[str] = []
+    card, card_error = _card(pool)
     card_currency = pool.rate_card.currency if pool.rate_card else pool.currency
-    card_rate = Decimal(1)
-    if card_currency != currency:
-        card_rate = _require_rate(fx, card_currency, currency, plan.issue_date or latest.issue_date)
-    for label, m in by_label.items():
-        value = m.standalone_cost
-        demand = inputs.demands.get(m.pk)
-        if value is None and demand is not None:
-            try:
-                card = card or _domain_card(pool)
-                if card is not None:
-                    value = tariff_price(card, gross_kg=demand.gross_kg,
-                                         volume_cbm=demand.volume_cbm).total
-            except (TariffError, RateCardParseError) as exc:
-                plan.explanation.append(f"The standalone cost of {label} could not be priced: {exc}")
-        if value is None:
-            missing.append(label)
-            continue
-        standalone[label] = _q(value * card_rate, currency)
-    if missing:
-        raise _Hold(f"No standalone cost for {', '.join(missing)} on the pool's rate card, so "
-                    "the split cannot be checked against going alone.")
-
-    method = pool.split_method
-    cost: CostFunction | None = None
-    if total > 0 and pool.mode and (method == Pool.SplitMethod.SHAPLEY
-                                    or len(loads) <= EXACT_CORE_LIMIT):
-        try:
-            card = card or _domain_card(pool)
-        except RateCardParseError:
-            card = None
-        if card is not None:
-            weights = {_label(m): (inputs.demands[m.pk].gross_kg, inputs.demands[m.pk].volume_cbm)
-                       for m in inputs.members if m.pk in inputs.demands}
-            if len(weights) == len(loads):
-                raw = _coalition_cost(card, weights)
-                try:
-                    grand = raw(frozenset(weights))
-                    if grand > 0:
-                        cost = _scaled(raw, grand, total)
-                except TariffError as exc:
-                    plan.explanation.append(f"Groups could not be priced on the rate card: {exc}")
-    if cost is None:
-        if method == Pool.SplitMethod.SHAPLEY:
-            plan.explanation.append("Shapley values need every group priced on the pool's rate "
-                                    "card, which was not possible; the proportional split is used.")
-            method = Pool.SplitMethod.PROPORTIONAL
-        plan.explanation.append("The core was not checked: groups of members could not be "
-                                "priced on the pool's rate card.")
-    caps = standalone
-    if override:
-        caps = {label: max(total, value) for label, value in standalone.items()}
-    try:
-        allocation = settle_split(lines, loads, currency, method=method, cost=cost,
-                                  standalone=caps, per_shipment_key=pool.per_shipment_key,
-                                  samples=SHAPLEY_SAMPLES, seed=pool.pk)
-    except SettlementHold as exc:
-        raise _Hold(str(exc) + " No member is charged more than going alone without a "
-                    "coordinator's recorded override.") from exc
-    if override:
-        over = [label for label in sorted(standalone)
-                if allocation.shares[label] > standalone[label]]
-        plan.explanation.append(
-            "A coordinator released this settlement: " + _override_note(over))
-    plan.explanation.extend(allocation.explanation)
-    for label, m in by_label.items():
-        plan.shares.append(_ShareRow(
-            member=m, amount=allocation.shares[label], standalone=standalone[label],
-            billing_currency=currency, billing_amount=allocation.shares[label],
-            fx_rate=Decimal(1),
-            lines=[{"charge_code": ls.charge_code, "amount": str(ls.shares[label])}
-                   for ls in allocation.lines if ls.shares[label] != 0]))
-    return allocation
+    on = plan.issue_date or (inputs.latest.issue_date if inputs.latest else timezone.localdate())
+    card_rate = fx.rate(card_currency, currency, on)
+    return LogisticsInputs(
+        currency=currency, documents=tuple(_document(d) for d in inputs.documents),
+        members=_members(inputs), card=card, card_error=card_error,
+        card_currency=card_currency, card_rate=card_rate,
+        rate_note=_missing_rate(card_currency, currency, on), mode=pool.mode or "",
+        split_method=pool.split_method, per_shipment_key=pool.per_shipment_key,
+        seed=pool.pk, override=override, samples=SHAPLEY_SAMPLES)
 
 
-def _override_note(over: Sequence[str]) -> str:
-    if not over:
-        return "no member pays more than its standalone cost."
-    return f"{', '.join(over)} pay more than their standalone cost, as overridden."
-
-
-def _plan_ads(plan: _Plan, override: bool) -> Allocation:
+def _ads_inputs(plan: _Plan, override: bool) -> AdsInputs:
     inputs = plan.inputs
-    currency = plan.currency
-    if not inputs.members:
-        raise _Hold("The pool has no accepted members to share the spend.")
-    if not inputs.reports:
-        raise _Hold("No spend report has been received for the pool.")
-    other = sorted({r.currency for r in inputs.reports if r.currency != currency})
-    if other:
-        raise _Hold(f"Spend reports mix currencies ({currency}, {', '.join(other)}).")
-    member_pks = {m.pk for m in inputs.members}
-    stray = sorted({r.report_id for r in inputs.reports if r.member_id not in member_pks})
-    if stray:
-        raise _Hold(f"Spend reports {', '.join(stray)} are for members no longer in the pool.")
-    spend: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    rebate = fees = ZERO
-    for r in inputs.reports:
-        spend[r.member_id] += _q(r.spend, currency)
-        rebate += _q(r.rebate, currency)
-        fees += _q(r.fees, currency)
-    loads = [MemberLoad(member_id=_label(m), chargeable_kg=ZERO, revenue_tons=ZERO,
-                        volume_cbm=ZERO, spend=spend[m.pk]) for m in inputs.members]
-    try:
-        allocation = split_ad(loads, rebate=rebate, fees=fees, currency=currency)
-    except AllocationError as exc:
-        raise _Hold(str(exc)) from exc
-    plan.total = allocation.total
-    latest = inputs.latest
-    if latest is not None and _q(latest.total, currency) != allocation.total and not override:
-        raise _Hold(f"{latest} total {_fmt(latest.total, currency)} differs from the spend "
-                    f"reports' net amount {_fmt(allocation.total, currency)}.")
+    labels = {m.pk: _label(m) for m in inputs.members}
     programme = inputs.pool.programme
-    fee_percent = programme.standalone_fee_percent if programme else ZERO
-    over: list[str] = []
-    for m in inputs.members:
-        label = _label(m)
-        own = spend[m.pk]
-        alone = None if m.standalone_cost is None else _q(own + own * fee_percent / 100, currency)
-        if alone is not None and allocation.shares[label] > alone:
-            over.append(label)
+    return AdsInputs(
+        currency=plan.currency,
+        members=tuple(MemberInput(label=_label(m), load=MemberLoad(
+            member_id=_label(m), chargeable_kg=ZERO, revenue_tons=ZERO, volume_cbm=ZERO),
+            standalone_cost=m.standalone_cost) for m in inputs.members),
+        reports=tuple(SpendInput(report_id=r.report_id, member=labels.get(r.member_id),
+                                 currency=r.currency, spend=r.spend, rebate=r.rebate,
+                                 fees=r.fees) for r in inputs.reports),
+        invoice=_document(inputs.latest) if inputs.latest is not None else None,
+        fee_percent=programme.standalone_fee_percent if programme else ZERO,
+        override=override)
+
+
+def _take(plan: _Plan, split: SplitPlan) -> None:
+    """The planner's outcome as share rows of the members (billed in the invoice currency
+    until `_convert`)."""
+    by_label = {_label(m): m for m in plan.inputs.members}
+    plan.total = split.total
+    plan.explanation.extend(split.explanation)
+    for share in split.shares:
         plan.shares.append(_ShareRow(
-            member=m, amount=allocation.shares[label], standalone=alone,
-            billing_currency=currency, billing_amount=allocation.shares[label],
-            fx_rate=Decimal(1),
-            lines=[{"charge_code": ls.charge_code, "amount": str(ls.shares[label])}
-                   for ls in allocation.lines if ls.shares[label] != 0]))
-    if over and not override:
-        raise _Hold(f"{', '.join(over)} would pay more than buying alone through the same "
-                    "channel; a coordinator must review.")
-    plan.explanation.extend(allocation.explanation)
-    if override:
-        plan.explanation.append("A coordinator released this settlement: "
-                                + _override_note(over))
-    return allocation
+            member=by_label[share.label], amount=share.amount, standalone=share.standalone,
+            billing_currency=plan.currency, billing_amount=share.amount, fx_rate=Decimal(1),
+            lines=[{"charge_code": code, "amount": str(amount)} for code, amount in share.lines]))
 
 
 def _convert(plan: _Plan, fx: FxRates) -> None:
@@ -604,11 +403,6 @@ def _convert(plan: _Plan, fx: FxRates) -> None:
         row.billing_currency = billing
         row.fx_rate = rate
         row.billing_amount = _q(row.amount * rate, billing)
-    used = sorted({(r.billing_currency, str(r.fx_rate)) for r in plan.shares
-                   if r.billing_currency != plan.currency})
-    for billing, shown in used:
-        plan.explanation.append(f"Shares billed in {billing} are converted at {plan.currency}→"
-                                f"{billing} {shown} (latest rate on or before {on.isoformat()}).")
 
 
 def _plan(inputs: _PoolInputs, fx: FxRates, *, override: bool = False) -> _Plan:
@@ -627,26 +421,29 @@ def _plan(inputs: _PoolInputs, fx: FxRates, *, override: bool = False) -> _Plan:
                  issue_date=issue_date, method=pool.split_method)
     try:
         if plan.partner is None:
-            raise _Hold("The pool has no partner to pay.")
+            raise PlanHold("The pool has no partner to pay.")
         if pool.kind == Pool.Kind.ADS:
-            allocation = _plan_ads(plan, override)
+            split = plan_ads(_ads_inputs(plan, override))
         else:
-            allocation = _plan_logistics(plan, fx, override)
+            split = plan_logistics(_logistics_inputs(plan, fx, override))
+        _take(plan, split)
         _convert(plan, fx)
-    except (_Hold, AllocationError, MoneyError) as exc:
+    except (PlanHold, AllocationError, MoneyError) as exc:
         plan.hold_reason = str(exc)
         plan.shares = []
         plan.explanation.append(f"Held for a coordinator: {exc}")
+        plan.allocation = {"documents": [d.number for d in inputs.documents],
+                           "covers": [_doc_name(d) for d in inputs.documents]}
         return plan
-    plan.method = allocation.method
-    plan.sampling_error = allocation.sampling_error
+    plan.method = split.method
+    plan.sampling_error = split.sampling_error
     plan.allocation = {
-        "method": allocation.method,
+        "method": split.method,
         "documents": [d.number for d in inputs.documents],
+        "covers": [_doc_name(d) for d in inputs.documents],
         "spend_reports": inputs.report_ids,
-        "lines": [{"charge_code": ls.charge_code,
-                   "shares": {k: str(v) for k, v in ls.shares.items()}}
-                  for ls in allocation.lines],
+        "lines": [{"charge_code": code, "shares": {k: str(v) for k, v in shares.items()}}
+                  for code, shares in split.line_shares],
         "members": {_label(r.member): r.member.pk for r in plan.shares},
     }
     return plan
@@ -707,26 +504,73 @@ def _supersede(inputs: _PoolInputs, current: Settlement | None, reason: str) -> 
     current.save(update_fields=["status"])
 
 
-def _pause() -> None:
-    seconds = os.environ.get(PAUSE_ENV)
-    if seconds:
-        time.sleep(float(seconds))
+def _covers(plan: _Plan) -> list[str]:
+    """Every invoice and credit note a settlement covers, oldest first."""
+    return [_doc_name(d) for d in plan.inputs.documents]
+
+
+def _previous_charges(settlements: Sequence[Settlement]) -> dict[int, tuple[int, dict[int, str]]]:
+    """For each pool settled again: the version posted before and each firm's charge in it
+    (in its billing currency, as words)."""
+    again = {s.pool_id for s in settlements if s.version > 1}
+    if not again:
+        return {}
+    new = [s.pk for s in settlements]
+    before: dict[int, Settlement] = {}
+    for s in (Settlement.objects.filter(pool_id__in=again, completed_at__isnull=False)
+              .exclude(pk__in=new).order_by("pool_id", "-version").only("pk", "pool_id",
+                                                                         "version")):
+        before.setdefault(s.pool_id, s)
+    amounts: dict[int, dict[int, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: ZERO)))
+    for share in SettlementShare.objects.filter(
+            settlement_id__in=[s.pk for s in before.values()]).only(
+            "settlement_id", "firm_id", "billing_currency", "billing_amount"):
+        amounts[share.settlement_id][share.firm_id][share.billing_currency] += \
+            share.billing_amount
+    return {pool_id: (s.version, {firm_id: " + ".join(_fmt(v, c) for c, v in sorted(by.items()))
+                                  for firm_id, by in amounts[s.pk].items()})
+            for pool_id, s in before.items()}
 
 
 def _announce(settlements: Sequence[Settlement], plans: dict[int, _Plan]) -> None:
+    """Tell the members and the partner. A pool settled again tells each member its
+    charge before and now, side by side, and names every document the new version covers."""
+    previous = _previous_charges(settlements)
     for s in settlements:
         plan = plans[s.pk]
         pool = plan.inputs.pool
-        firms = sorted({r.member.firm for r in plan.shares}, key=lambda f: f.pk)
-        notify_firms(firms=firms, kind="settlement", pool=pool,
-                     title=f"Pool #{pool.pk} is settled",
-                     body=f"The partner's invoice ({_fmt(s.total, s.currency)}) was split among "
-                          f"{len(plan.shares)} members; see your statement for your share.",
-                     url="/statements/")
+        covers = _covers(plan)
+        if pool.pk in previous:
+            old_version, old = previous[pool.pk]
+            charged: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+            firms_by_pk: dict[int, Firm] = {}
+            for row in plan.shares:
+                charged[row.member.firm_id][row.billing_currency] += row.billing_amount
+                firms_by_pk[row.member.firm_id] = row.member.firm
+            for firm_pk in sorted(firms_by_pk):
+                now = " + ".join(_fmt(v, c) for c, v in sorted(charged[firm_pk].items()))
+                notify_firms(
+                    firms=[firms_by_pk[firm_pk]], kind="settlement", pool=pool,
+                    title=f"Pool #{pool.pk} is settled again (version {s.version})",
+                    body=f"Version {s.version} covers {', '.join(covers)} and replaces version "
+                         f"{old_version}. Your share: version {old_version} "
+                         f"{old.get(firm_pk, 'nothing')} → version {s.version} {now}.",
+                    url=f"/settlements/{s.pk}/")
+        else:
+            firms = sorted({r.member.firm for r in plan.shares}, key=lambda f: f.pk)
+            notify_firms(firms=firms, kind="settlement", pool=pool,
+                         title=f"Pool #{pool.pk} is settled",
+                         body=f"The partner's invoice ({_fmt(s.total, s.currency)}) was split "
+                              f"among {len(plan.shares)} members; see your statement for your "
+                              "share.",
+                         url="/statements/")
         if plan.partner is not None:
             webhook_emit(partner=plan.partner, event_type="settlement.completed", payload={
                 "settlement_id": s.pk, "pool_id": pool.pk, "version": s.version,
                 "invoice_number": s.invoice.number if s.invoice else None,
+                "documents": [d.number for d in plan.inputs.documents],
+                "replaces_version": previous[pool.pk][0] if pool.pk in previous else None,
                 "currency": s.currency, "total": str(s.total), "members": len(plan.shares),
                 "completed_at": s.completed_at.isoformat() if s.completed_at else None,
             })
@@ -734,10 +578,9 @@ def _announce(settlements: Sequence[Settlement], plans: dict[int, _Plan]) -> Non
 
 def _advance(pool: Pool, to: str, *, actor: Any, reason: str, action: str,
              events: list[PoolEvent]) -> None:
-    events.append(PoolEvent(pool=pool, actor=actor if getattr(actor, "pk", None) else None,
+    events.append(pool_move(pool=pool, to=to, actor=actor,
                             actor_label=getattr(actor, "email", "") or "settlement",
-                            action=action, from_state=pool.state, to_state=to, reason=reason))
-    pool.state = to
+                            reason=reason, action=action))
 
 
 def _insert(model: type[models.Model], rows: Sequence[models.Model], *,
@@ -848,8 +691,10 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
                 shares.append((settlement.pk, member.pk, member.firm_id, currency, row.amount,
                                row.standalone, saving, row.billing_currency,
                                row.billing_amount, row.fx_rate, json.dumps(row.lines)))
+            covers = _covers(plan)
             txns.append((settlement, (f"Settlement v{settlement.version} of pool #{pool.pk}"
-                                      + (f", {name}" if document else ""))[:300]))
+                                      + (f" covering {', '.join(covers)}" if covers else ""))
+                         [:300]))
             legs_of.append(_legs(plan, accounts))
             _advance(pool, S.SETTLED, actor=actor, reason=reason, action="settled",
                      events=events)
@@ -883,7 +728,6 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
                              lines=json.loads(r[10])) for r in shares])
         _move_pools(states, now)
         PoolEvent.objects.bulk_create(events)
-    _pause()
     if announce and completed:
         _announce(completed, by_pk)
 

@@ -62,6 +62,31 @@ def record_event(
     )
 
 
+def _refuse(pool: Pool, to: str) -> TransitionError:
+    return TransitionError(
+        f"Pool #{pool.pk} is {pool.get_state_display().lower()}; it cannot become "
+        f"{Pool.State(to).label.lower()}.",
+        fields={"state": [f"Not allowed from {pool.state} to {to}."]},
+    )
+
+
+def pool_move(
+    *, pool: Pool, to: str, actor: Any = None, actor_label: str = "", reason: str = "",
+    action: str = "",
+) -> PoolEvent:
+    """Move a pool the caller has already locked to `to` in memory, if the lifecycle allows
+    it, and return its unsaved event: for writers that save many pools and events in bulk
+    inside their own transaction."""
+    if not can_transition(pool, to):
+        raise _refuse(pool, to)
+    label = actor_label or (getattr(actor, "email", "") if actor is not None else "") or "system"
+    event = PoolEvent(pool=pool, actor=actor if getattr(actor, "pk", None) else None,
+                      actor_label=label, action=action or to, from_state=pool.state,
+                      to_state=to, reason=reason)
+    pool.state = to
+    return event
+
+
 @transaction.atomic
 def pool_transition(
     *, pool: Pool, to: str, actor: Any = None, actor_label: str = "", reason: str = "",
@@ -70,11 +95,7 @@ def pool_transition(
     """Move a pool to `to` if the lifecycle allows it; raise TransitionError otherwise."""
     locked = lock_pool(pool.pk)
     if not can_transition(locked, to):
-        raise TransitionError(
-            f"Pool #{locked.pk} is {locked.get_state_display().lower()}; it cannot become "
-            f"{Pool.State(to).label.lower()}.",
-            fields={"state": [f"Not allowed from {locked.state} to {to}."]},
-        )
+        raise _refuse(locked, to)
     from_state = locked.state
     locked.state = to
     locked.save(update_fields=["state", "updated_at"])

@@ -23,6 +23,9 @@ from pooling.domain.money import quantize
 from pooling.models import Settlement, SettlementShare
 from pooling.selectors.settlement import (
     Statement,
+    dispute_window,
+    previous_shares,
+    settlement_documents,
     settlement_shares_for,
     settlement_visible,
     settlements_held,
@@ -32,7 +35,8 @@ from pooling.selectors.settlement import (
 )
 from pooling.services.settlement import settlement_release
 
-CSV_COLUMNS = ["settled_on", "pool", "version", "status", "invoice_number", "currency", "amount",
+CSV_COLUMNS = ["settled_on", "pool", "version", "status", "invoice_number", "documents",
+               "currency", "amount",
                "standalone_cost", "saving", "billing_currency", "billing_amount", "fx_rate",
                "billing_saving"]
 
@@ -84,9 +88,16 @@ def statement_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for line in statement.lines:
-        writer.writerow(["" if getattr(line, c) is None else getattr(line, c)
-                         for c in CSV_COLUMNS])
+        writer.writerow([_cell(getattr(line, c)) for c in CSV_COLUMNS])
     return response
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
 
 
 @login_required
@@ -99,9 +110,15 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
         raise Http404("No such settlement.")
     shares = _shown(settlement_shares_for(settlement=settlement, firm=firm,
                                           coordinator=coordinator))
+    before = previous_shares(settlement=settlement, firm=firm, coordinator=coordinator)
+    _shown(list(before.values()))
+    for share in shares:
+        share.before = before.get(share.member_id)  # type: ignore[attr-defined]
     _shown_settlements([settlement])
     return render(request, "pooling/settlement/detail.html",
-                  {"settlement": settlement, "shares": shares, "is_coordinator": coordinator})
+                  {"settlement": settlement, "shares": shares, "is_coordinator": coordinator,
+                   "documents": settlement_documents(settlement),
+                   "window": dispute_window(pool_id=settlement.pool_id)})
 
 
 @require_POST
