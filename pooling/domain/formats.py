@@ -43,6 +43,8 @@ class FormatError(ValueError):
 
 # Amounts in stored documents stay well inside a money column (18 digits, 4 places).
 LIMIT = Decimal(10) ** 14
+CENT = Decimal("0.01")
+THOUSANDTH = Decimal("0.001")
 
 
 def _decimal(value: Any, name: str) -> Decimal:
@@ -76,7 +78,9 @@ class TierTerms:
     kind: str = "rebate"
 
     def to_json(self) -> dict[str, str]:
-        return {"min_spend": dec_str(self.min_spend), f"{self.kind}_percent": dec_str(self.percent)}
+        """Spend to the cent, percent to a thousandth: {"min_spend": "50000.00", ...: "2.000"}."""
+        return {"min_spend": dec_str(self.min_spend.quantize(CENT)),
+                f"{self.kind}_percent": dec_str(self.percent.quantize(THOUSANDTH))}
 
     @classmethod
     def from_json(cls, raw: Any, *, index: int = 0) -> TierTerms:

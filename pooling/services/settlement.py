@@ -431,6 +431,9 @@ def _plan(inputs: _PoolInputs, fx: FxRates, *, override: bool = False) -> _Plan:
     except (PlanHold, AllocationError, MoneyError) as exc:
         plan.hold_reason = str(exc)
         plan.shares = []
+        # A held settlement still names what it is about: the documents' net total.
+        plan.total = sum((d.total if d.kind == Invoice.Kind.INVOICE else -abs(d.total)
+                          for d in inputs.documents if d.currency == currency), Decimal(0))
         plan.explanation.append(f"Held for a coordinator: {exc}")
         plan.allocation = {"documents": [d.number for d in inputs.documents],
                            "covers": [_doc_name(d) for d in inputs.documents]}
