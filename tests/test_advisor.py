@@ -190,7 +190,7 @@ def test_demand_building_up_is_for_coordinators(firm_user, coordinator, coordina
     firm_profile_save(firm=profiled, data=firm_profile_input_parse(
         {**STARTUP, "markets": ["JP"]}))
 
-    rows = coordinator_api.get("/api/v1/advisor/demand/").json()
+    rows = coordinator_api.get("/api/v1/advisor/demand/").json()["results"]
 
     google = next(r for r in rows if r["channel"] == "google_ads" and r["market"] == "US")
     assert (google["open_needs"], google["firms_waiting"]) == (2, 2)

@@ -31,7 +31,14 @@ ERROR_SCHEMA = {
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },
             },
-        }
+        },
+        "feedbackElements": {
+            "type": "array",
+            "description": "DCSA routes only: the same refusal as DCSA feedback elements.",
+            "items": {"type": "object", "properties": {
+                "severity": {"type": "string"}, "message": {"type": "string"},
+                "propertyPath": {"type": "string"}}},
+        },
     },
 }
 

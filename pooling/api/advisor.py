@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.reference import GrowthStage
 from accounts.tenancy import IsCoordinator, IsFirmUser
-from coop.api.views import found
+from coop.api.views import found, paginated
 from pooling.domain.advisor import SALES_BANDS, SALES_CHANNELS, Concentration
 from pooling.models.advisor import RiskAppetite
 from pooling.selectors import advisor as selectors
@@ -275,7 +275,7 @@ class DemandApi(APIView):
             "shortfall_currency": r.lowest_minimum[0] if r.lowest_minimum else None,
             "advised_firms": r.advised_firms,
         } for r in selectors.demand_building_up()]
-        return Response(DemandRowSerializer(rows, many=True).data)
+        return paginated(self, request, rows, DemandRowSerializer)
 
 
 urlpatterns = [

@@ -534,7 +534,7 @@ class StoredEventOutput(serializers.ModelSerializer):
 FEEDBACK_ELEMENT = inline_serializer("DcsaFeedbackElement", {
     "severity": serializers.ChoiceField(choices=["ERROR", "WARN", "INFO"]),
     "message": serializers.CharField(), "propertyPath": serializers.CharField(),
-})
+}, many=True)
 EVENT_RESULT = inline_serializer("FeedEventResult", {
     "index": serializers.IntegerField(), "eventID": serializers.CharField(),
     "status": serializers.ChoiceField(choices=list(feed_events.STATUSES)),
