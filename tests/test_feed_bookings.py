@@ -128,8 +128,8 @@ def test_ads_partner_publishes_terms_for_its_own_programme_only(partner, partner
 
     assert ok.status_code == 200
     mine.refresh_from_db()
-    assert mine.tiers == [{"min_spend": "40000.0000", "rebate_percent": "2.000"},
-                          {"min_spend": "90000.0000", "rebate_percent": "4.000"}]
+    assert mine.tiers == [{"min_spend": "40000.00", "rebate_percent": "2.000"},
+                          {"min_spend": "90000.00", "rebate_percent": "4.000"}]
     assert refused.status_code == 404
     theirs.refresh_from_db()
     assert theirs.minimum_spend == 50000
