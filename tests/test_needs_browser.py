@@ -40,7 +40,7 @@ def test_a_firm_posts_a_demand_sees_the_chargeable_weight_and_the_listing(page, 
     page.fill("input[name=deliver_by]", (today + dt.timedelta(days=30)).isoformat())
     page.click("button[type=submit]")
 
-    page.wait_for_url("**/dashboard/")
+    page.wait_for_url("**/dashboard/", timeout=90_000)  # the dashboard is slow on a loaded CI box
     row = page.locator("#demands tbody tr").first
     assert "PO-BROWSER-1" in row.inner_text()
     assert "CNSZX → DEFRA" in row.inner_text()
