@@ -23,7 +23,8 @@ from . import (
     settlement,
 )
 
-# Each area adds its part to the firm dashboard and the coordinator console.
+# The areas of the marketplace: each adds its pages (urls.py), its part of the firm
+# dashboard and its part of the coordinator console.
 AREAS = (needs, matching, pools, settlement, partner, partner_work, firm_lists, console_pages,
          advisor)
 
