@@ -71,6 +71,8 @@ _MAX_NEAR_FILLS = 4
 # is optimal for a tariff that is linear in container counts and in the LCL W/M.
 MAX_EXACT_LOADS = 15
 _MIP_SECONDS = 0.5
+# The fluid lower bound tries at most this many container count vectors.
+_MAX_FLUID_VECTORS = 4_096
 
 LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
@@ -491,6 +493,55 @@ def _count_bound(loads: Sequence[Load], types: Sequence[ContainerType]) -> int:
     return max(math.ceil(total_cbm / min_cbm), math.ceil(total_kg / min_kg)) + 1
 
 
+def _count_vectors(
+    types: Sequence[ContainerType], total_cbm: Decimal, total_kg: Decimal
+) -> list[tuple[tuple[int, ...], Decimal, Decimal]] | None:
+    """Every container count vector worth trying, with its room by volume and weight.
+
+    A type never needs more boxes than hold everything alone, which keeps the
+    vectors few. None when they would still be more than `_MAX_FLUID_VECTORS`.
+    """
+    needs = [
+        max(math.ceil(total_cbm / t.usable_cbm), math.ceil(total_kg / t.payload_kg), 0)
+        for t in types
+    ]
+    if math.prod(n + 1 for n in needs) > _MAX_FLUID_VECTORS:
+        return None
+    return [
+        (counts,
+         sum((t.usable_cbm * n for t, n in zip(types, counts, strict=True)), ZERO),
+         sum((t.payload_kg * n for t, n in zip(types, counts, strict=True)), ZERO))
+        for counts in itertools.product(*(range(n + 1) for n in needs))
+    ]
+
+
+def _fluid_bound(
+    types: Sequence[ContainerType],
+    loads: Sequence[Load],
+    too_big: Sequence[Placement],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> Decimal | None:
+    """A lower bound on every plan's cost: cargo poured like a fluid into containers.
+
+    Any plan uses some multiset of boxes and ships LCL at least what exceeds their
+    room (and every load too big for a box); the tariff grows with the LCL weight
+    and volume, so the cheapest such multiset bounds every plan from below.
+    """
+    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
+    too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
+    too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+    vectors = _count_vectors(types, total_cbm, total_kg)
+    if vectors is None:
+        return None
+    return min(
+        cost(tuple(t.code for t, n in zip(types, counts, strict=True) for _ in range(n)),
+             max(ZERO, total_kg - room_kg) + too_big_kg,
+             max(ZERO, total_cbm - room_cbm) + too_big_cbm)
+        for counts, room_cbm, room_kg in vectors
+    )
+
+
 def _all_combos(k: int, bound: int) -> list[tuple[int, ...]]:
     """Count vectors over k types with at most `bound` containers in total."""
     return [
@@ -713,9 +764,12 @@ def plan_sea(
             for combo, fill in _fills_one_type(types, whole, splittable):
                 consider(combo, fill)
         else:
-            solved = _fill_mip(types, whole, splittable, too_big, cost)
-            if solved is not None:
-                consider(*solved)
+            # Nothing beats the fluid bound: a fill that reaches it is already optimal.
+            floor = _fluid_bound(types, placeable, too_big, cost)
+            if best_key is None or floor is None or best_key[0] > floor:
+                solved = _fill_mip(types, whole, splittable, too_big, cost)
+                if solved is not None:
+                    consider(*solved)
     if best_greedy is not None:
         combo, by_kg = best_greedy
         best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
@@ -886,6 +940,8 @@ def _fill_mip(
     goes where the load's largest part is when it fits, else to LCL.
     """
     lcl = _lcl_model(cost)
+    # Largest whole loads first: they open the boxes (see the symmetry rows below).
+    whole = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
     loads = [*whole, *splittable]
     n = len(loads)
     total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
@@ -912,11 +968,15 @@ def _fill_mip(
     lower = np.zeros(nv)
     upper = np.ones(nv)
     upper[v_charge] = np.inf
+    # Boxes of one type are interchangeable: number them by the first whole load
+    # they hold, so the k-th box of a type never holds any of the first k whole loads
+    # (boxes holding only splittable parts come last). Every plan has such a numbering.
+    rank = [sum(1 for u in slots[:s] if u is t) for s, t in enumerate(slots)]
     for i, ld in enumerate(loads):
         for s, t in enumerate(slots):
             if not ld.splittable:
                 integrality[v_x + i * m + s] = 1
-                if not _fits(ld, t):
+                if not _fits(ld, t) or rank[s] > i:
                     upper[v_x + i * m + s] = 0
         if not ld.splittable:
             integrality[v_lcl + i] = 1
@@ -956,6 +1016,19 @@ def _fill_mip(
             rows.append(({v_lcl + i: 1.0, v_used: -1.0}, -np.inf, 0.0))
         if too_big:
             lower[v_used] = 1
+        # The fluid bound in the programme's own terms lifts its root bound, so the
+        # search stops as soon as a plan reaches it.
+        vectors = _count_vectors(types, total_cbm, total_kg)
+        if vectors is not None:
+            floor = min(
+                float(sum((t.price * n for t, n in zip(types, counts, strict=True)), ZERO))
+                + _lcl_charge(lcl, float(max(ZERO, total_kg - room_kg)) + too_big_kg,
+                              float(max(ZERO, total_cbm - room_cbm)) + too_big_cbm)
+                for counts, room_cbm, room_kg in vectors
+            )
+            objective = {v_open + s: float(t.price) for s, t in enumerate(slots)}
+            objective[v_charge] = 1.0
+            rows.append((objective, floor * (1 - 1e-9) - 1e-6, np.inf))
     matrix = np.zeros((len(rows), nv))
     lo = np.empty(len(rows))
     hi = np.empty(len(rows))
@@ -1044,6 +1117,14 @@ def _fill_mip(
                 (p.gross_kg for p in content[k]), ZERO) > slots[s].payload_kg:
             return None
     return [slots[s] for s in used], (content, out)
+
+
+def _lcl_charge(lcl: tuple[float, float, float], kg: float, cbm: float) -> float:
+    """The programme's LCL charge: per tonne, per CBM or the minimum, whichever is most."""
+    if kg <= 0 and cbm <= 0:
+        return 0.0
+    per_t, per_cbm, minimum = lcl
+    return max(kg / 1000 * per_t, cbm * per_cbm, minimum)
 
 
 def _fits_room(vol: Decimal, kg: Decimal, room_cbm: Decimal, room_kg: Decimal) -> bool:

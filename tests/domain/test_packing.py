@@ -18,6 +18,7 @@ from pooling.domain.packing import (
     SeaPlan,
     _fill_greedy,
     _fill_greedy_grid,
+    _fluid_bound,
     _grid_loads,
     plan_sea,
 )
@@ -402,3 +403,63 @@ def test_exact_plan_is_valid_and_never_dearer_than_the_fast_one(
     check_invariants(plan, loads, TYPES)
     assert plan.cost == recompute(plan)
     assert plan.cost <= plan_sea(loads, TYPES, lcl_rate, exact=False).cost
+
+
+def cheapest_by_subsets(loads: Sequence[Load], types: Sequence[ContainerType]) -> Decimal:
+    """Cheapest plan for whole loads: some go LCL, the rest are partitioned into boxes,
+    each box the cheapest type that holds its subset (dynamic programme over subsets)."""
+    n = len(loads)
+    full = (1 << n) - 1
+    box = {}
+    for mask in range(1, full + 1):
+        members = [loads[i] for i in range(n) if mask >> i & 1]
+        cbm = sum((ld.volume_cbm for ld in members), D(0))
+        kg = sum((ld.gross_kg for ld in members), D(0))
+        fitting = [t.price for t in types if cbm <= t.usable_cbm and kg <= t.payload_kg]
+        if fitting:
+            box[mask] = min(fitting)
+    boxed = {0: D(0)}
+    for mask in range(1, full + 1):
+        low = mask & -mask
+        best = None
+        sub = mask
+        while sub:
+            if sub & low and sub in box and (mask ^ sub) in boxed:
+                value = box[sub] + boxed[mask ^ sub]
+                best = value if best is None or value < best else best
+            sub = (sub - 1) & mask
+        if best is not None:
+            boxed[mask] = best
+    options = []
+    for rest, value in boxed.items():
+        lcl = [loads[i] for i in range(n) if not (rest >> i & 1)]
+        options.append(value + lcl_rate(sum((ld.gross_kg for ld in lcl), D(0)),
+                                        sum((ld.volume_cbm for ld in lcl), D(0))))
+    return min(options)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 400), st.integers(100, 12000)), min_size=5, max_size=8))
+def test_exact_plan_of_whole_loads_is_the_cheapest_partition(raw: list[tuple[int, int]]) -> None:
+    # given five to eight whole loads, when planned, then no partition into boxes and
+    # LCL is cheaper: boxes numbered by their first load lose no plan
+    loads = [Load(str(i), D(v) / 10, D(kg), False) for i, (v, kg) in enumerate(raw)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == cheapest_by_subsets(loads, TYPES)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 400), st.integers(100, 12000), st.booleans()),
+                min_size=1, max_size=12))
+def test_fluid_bound_never_exceeds_a_plan(raw: list[tuple[int, int, bool]]) -> None:
+    loads = [Load(str(i), D(v) / 10, D(kg), sp) for i, (v, kg, sp) in enumerate(raw)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+
+    def cost(codes: Sequence[str], kg: Decimal, cbm: Decimal) -> Decimal:
+        price = {t.code: t.price for t in TYPES}
+        return sum((price[c] for c in codes), D(0)) + lcl_rate(kg, cbm)
+
+    floor = _fluid_bound(TYPES, loads, (), cost)
+    assert floor is not None
+    assert floor <= plan.cost
