@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -138,9 +140,9 @@ def _close_worker_connections() -> None:
         )
 
 
-@pytest.fixture
-def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A real `celery worker` process on Redis, reading this test's PostgreSQL database."""
+@contextlib.contextmanager
+def _workers(request, count: int, extra_env: dict[str, str]) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """`count` real `celery worker` processes on Redis, reading this test's database."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker tests need PostgreSQL")
     queue = WORKER_QUEUE
@@ -155,6 +157,7 @@ def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[n
         "CELERY_RESULT_BACKEND": broker,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DATABASE_CONN_MAX_AGE": "0",
+        **extra_env,
     }
     previous = {k: celery_app.conf[k] for k in
                 ("broker_url", "result_backend", "task_default_queue", "task_always_eager")}
@@ -162,42 +165,64 @@ def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[n
                            task_always_eager=False)
     _reset_connections()
     _purge(queue)  # messages an earlier test's worker left behind (e.g. redelivered on kill)
-    log_path = ROOT / f".worker-{queue}.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "coop", "worker", "-P", "prefork", "-c", "1",
-         "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    names = [f"{queue}-{k}" if count > 1 else queue for k in range(count)]
+    logs = {name: ROOT / f".worker-{name}.log" for name in names}
+    processes: list[tuple[subprocess.Popen[bytes], Any]] = []
     try:
+        for name in names:
+            log = open(logs[name], "w")  # noqa: SIM115
+            processes.append((subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "coop", "worker", "-P", "prefork", "-c",
+                 "1", "-Q", queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+                 "--without-heartbeat", "-l", "INFO"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            ), log))
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if celery_app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=1):
-                break
-            if process.poll() is not None:
-                raise RuntimeError(f"celery worker exited early: see .worker-{queue}.log")
-        else:
-            raise RuntimeError("celery worker did not answer within 60 s")
-        yield queue
+        for name, (process, _log) in zip(names, processes, strict=True):
+            while time.monotonic() < deadline:
+                if celery_app.control.ping(destination=[f"{name}@{os.uname().nodename}"],
+                                           timeout=1):
+                    break
+                if process.poll() is not None:
+                    raise RuntimeError(f"celery worker exited early: see .worker-{name}.log")
+            else:
+                raise RuntimeError("celery worker did not answer within 60 s")
+        yield names
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for process, _log in processes:
+            process.terminate()
+        for process, log in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
         _close_worker_connections()
         _purge(queue)
         celery_app.conf.update(previous)
         _reset_connections()
         report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            artifacts = ROOT / "test-artifacts"
-            artifacts.mkdir(exist_ok=True)
-            log_path.replace(artifacts / f"{request.node.name}.worker.log")
-        else:
-            log_path.unlink(missing_ok=True)
+        for name, log_path in logs.items():
+            if report is not None and report.failed and log_path.exists():
+                artifacts = ROOT / "test-artifacts"
+                artifacts.mkdir(exist_ok=True)
+                log_path.replace(artifacts / f"{request.node.name}.{name}.worker.log")
+            else:
+                log_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, request) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A real `celery worker` process on Redis, reading this test's PostgreSQL database."""
+    with _workers(request, 1, {}) as names:
+        yield names[0]
+
+
+@pytest.fixture
+def celery_worker_pair(transactional_db, request) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Two real worker processes on one queue; matching cuts runs into shards of two needs."""
+    with _workers(request, 2, {"MATCHING_SHARD_NEEDS": "2"}) as names:
+        yield names
 
 
 CHROMIUM = "/usr/bin/chromium"

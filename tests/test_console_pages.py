@@ -236,13 +236,14 @@ def test_unplaced_need_pages_name_the_firm(coordinator):
 def test_run_stages_follow_the_run():
     from pooling.web.matching import run_stages
 
-    running = MatchingRun(trigger="web", status="running", progress=50, stage="matching ads")
+    running = MatchingRun(trigger="web", status="running", progress=50,
+                          stage="matching shards (1 of 2 done)")
     failed = MatchingRun(trigger="web", status="failed", progress=20, stage="failed")
 
     assert run_stages(running) == [
-        ("queued", "done"), ("reading input", "done"), ("matching logistics", "done"),
-        ("matching ads", "under way"), ("saving pools", "to come"), ("done", "to come")]
-    assert ("matching logistics", "failed") in run_stages(failed)
+        ("queued", "done"), ("cutting shards", "done"), ("matching shards", "under way"),
+        ("done", "to come")]
+    assert ("matching shards", "failed") in run_stages(failed)
     assert run_stages(MatchingRun(trigger="web", status="queued"))[0] == ("queued", "under way")
 
 

@@ -261,7 +261,11 @@ def test_a_run_that_fails_in_the_matcher_leaves_no_pools(monkeypatch):
     # then the run failed with the error and nothing was proposed
     assert run.status == MatchingRun.Status.FAILED
     assert run.error == "RuntimeError: ad matcher broke"
-    assert (run.stage, run.progress, run.proposed_count) == ("failed", 50, 0)
+    assert (run.stage, run.proposed_count) == ("failed", 0)
+    # and the shard that failed says where it stopped
+    (shard,) = run.shards.all()
+    assert (shard.status, shard.stage, shard.error) == ("failed", "failed",
+                                                        "RuntimeError: ad matcher broke")
     assert run.finished_at is not None
     assert Pool.objects.count() == 0
     assert PoolMember.objects.count() == 0
@@ -379,3 +383,48 @@ def test_start_enqueues_the_run_on_commit(django_capture_on_commit_callbacks):
     run.refresh_from_db()
     assert run.status == MatchingRun.Status.SUCCEEDED
     assert run.proposed_count == 1
+
+
+def test_a_lost_shard_fails_its_run_and_a_lost_callback_is_closed_by_the_sweeper(settings):
+    # given two lane groups cut into two shards, the run planned three hours ago
+    settings.MATCHING_SHARD_NEEDS = 2
+    for origin in ("CNSZX", "VNSGN"):
+        SeaRateCardFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+    run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
+    first, second = matching_service.matching_run_plan(run_id=run.pk)
+    MatchingRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    # and one shard finished while the other's message was lost
+    matching_service.matching_shard_execute(shard_id=first)
+
+    # when the sweeper looks
+    assert matching_runs_fail_stuck() == 1
+
+    # then the lost shard failed, and the run closed with the other shard's pool
+    run.refresh_from_db()
+    assert run.status == "failed" and run.stage == "failed"
+    assert run.error.startswith("shard 2 of 2: The shard did not finish")
+    assert run.proposed_count == 1 == Pool.objects.count()
+
+
+def test_each_shard_reads_only_its_own_lane_groups(settings):
+    # given pairs on two origins and shards of about two needs
+    settings.MATCHING_SHARD_NEEDS = 2
+    cards = {origin: SeaRateCardFactory(origin=origin) for origin in ("CNSZX", "VNSGN")}
+    for origin in cards:
+        ShippingDemandFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+
+    # when matching runs
+    run = _run()
+
+    # then each shard read its own demands and rate card, and nothing else
+    shards = list(run.shards.order_by("number"))
+    assert [(s.inputs["demands"], s.inputs["rate_cards"]) for s in shards] == [(2, 1), (2, 1)]
+    for shard in shards:
+        (origin, family), = shard.lanes
+        assert family == "sea"
+        assert [v["id"] for v in shard.inputs["rate_card_versions"]] == [cards[origin].pk]
+    # and the run's inputs are their sum
+    assert (run.inputs["demands"], run.inputs["rate_cards"], run.proposed_count) == (4, 2, 2)

@@ -132,7 +132,7 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     url = reverse("pooling:matching-run-detail", args=[run.pk])
 
     # when the coordinator opens the run's page (one query more names the unplaced needs' firms)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(url)
 
     # then it links the proposed pool and says why the others were not placed

@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: eager (in-process) unless a broker is configured.
+# A matching run is cut into shards of about this many open needs (lane groups and
+# programmes are never split); each shard is one task, so workers share the run.
+MATCHING_SHARD_NEEDS = int(env("MATCHING_SHARD_NEEDS", "20000"))
+
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -53,11 +53,32 @@ class MatchingRunOutput(serializers.Serializer):
         return len(obj.unplaced or [])
 
 
+class MatchingShardOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "MatchingShardOutput"
+
+    number = serializers.IntegerField(help_text="1 to the run's shard count")
+    lanes = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Lane groups matched, each [origin, mode family], e.g. [\"CNSZX\", \"sea\"]")
+    programmes = serializers.ListField(child=serializers.IntegerField(),
+                                       help_text="Channel programme ids matched")
+    planned_needs = serializers.IntegerField(help_text="Open needs on them when the run began")
+    status = serializers.CharField(help_text="queued, running, succeeded or failed")
+    stage = serializers.CharField(help_text="reading input, matching logistics, matching ads, "
+                                            "saving pools, done or failed")
+    proposed_count = serializers.IntegerField()
+    error = serializers.CharField()
+    duration_ms = serializers.IntegerField(allow_null=True)
+
+
 class MatchingRunDetailOutput(MatchingRunOutput):
     class Meta:
         ref_name = "MatchingRunDetailOutput"
 
     unplaced = UnplacedOutput(many=True)
+    shards = MatchingShardOutput(many=True, source="shards.all",
+                                 help_text="The run cut into shards, one worker task each")
 
 
 RUN_EXAMPLE = {
@@ -68,6 +89,9 @@ RUN_EXAMPLE = {
     "finished_at": "2026-12-01T10:00:01Z", "duration_ms": 412,
     "unplaced": [{"kind": "logistics", "need_id": 31,
                   "reason": "no rate card for CNSZX\u2192GBFXT by sea"}],
+    "shards": [{"number": 1, "lanes": [["CNSZX", "sea"]], "programmes": [2],
+                "planned_needs": 18, "status": "succeeded", "stage": "done",
+                "proposed_count": 4, "error": "", "duration_ms": 380}],
 }
 
 
@@ -83,7 +107,8 @@ class MatchingRunsApi(ObjectApi):
     @extend_schema(request=None, responses={202: MatchingRunDetailOutput},
                    examples=[OpenApiExample("A queued run", response_only=True, status_codes=["202"],
                                             value={**RUN_EXAMPLE, "status": "queued", "progress": 0,
-                                                   "stage": "queued", "unplaced": []})])
+                                                   "stage": "queued", "unplaced": [],
+                                                   "shards": []})])
     def post(self, request: Request) -> Response:
         run = matching_run_start(trigger=MatchingRun.Trigger.WEB, started_by=request.user)
         run.refresh_from_db()

@@ -42,6 +42,11 @@ def mode_family(mode: Mode | str) -> str:
     return "sea" if mode in SEA_MODES else mode.value
 
 
+def family_modes(family: str) -> frozenset[Mode]:
+    """The modes of one family, the inverse of `mode_family`."""
+    return frozenset(m for m in Mode if mode_family(m) == family)
+
+
 def kg_per_cbm_from_divisor(divisor_cm3_per_kg: Decimal) -> Decimal:
     """A rate card's volumetric divisor (e.g. 6000 cm3/kg) as kg per CBM."""
     return Decimal(1_000_000) / divisor_cm3_per_kg

@@ -48,6 +48,41 @@ class MatchingRun(models.Model):
         ]
 
 
+class MatchingShard(models.Model):
+    """One slice of a matching run: lane groups and programmes that share no data with
+    another slice, matched by one task and saved in one transaction of its own."""
+
+    Status = MatchingRun.Status
+
+    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="shards")
+    number = models.PositiveSmallIntegerField()
+    # [origin, mode family] pairs, and programme ids: what this shard reads.
+    lanes = models.JSONField(default=list, blank=True)
+    programmes = models.JSONField(default=list, blank=True)
+    planned_needs = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
+    proposed_count = models.PositiveIntegerField(default=0)
+    unplaced = models.JSONField(default=list, blank=True)
+    total_saving = models.JSONField(default=dict, blank=True, help_text="Per currency.")
+    worker = models.CharField(max_length=200, blank=True)
+    peak_memory_mib = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="matching_shard_run_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run #{self.run_id} shard {self.number}"
+
+
 class Pool(models.Model):
     class Kind(models.TextChoices):
         LOGISTICS = "logistics", "Logistics"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from pooling.adapters import (
@@ -25,13 +25,14 @@ from pooling.adapters import (
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn
 from pooling.domain.formats import FormatError
 from pooling.domain.logistics_matching import CapacityIn, DemandIn, LaneCard
-from pooling.domain.units import Mode, mode_family
+from pooling.domain.units import Mode, family_modes, mode_family
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import (
     AdNeed,
     CapacityOffer,
     ChannelProgramme,
     MatchingRun,
+    MatchingShard,
     Pool,
     PoolMember,
     RateCard,
@@ -40,6 +41,42 @@ from pooling.models import (
 
 CHUNK = 5000
 DEAD_POOL_STATES = (Pool.State.REJECTED, Pool.State.CANCELLED)
+Lane = tuple[str, str]  # (origin, mode family): demands that may ever share a pool or offer
+
+
+@dataclass(frozen=True)
+class MatchingScope:
+    """What one shard of a run reads: some lane groups and some programmes.
+
+    Every rate card, capacity offer and demand of a lane group has the group's
+    origin and a mode of its family, and an ad need only pools with needs on its
+    own programme, so two scopes never need each other's rows. `None` reads all.
+    """
+
+    lanes: frozenset[Lane] | None = None
+    programmes: frozenset[int] | None = None
+
+    def lane_filter(self) -> Q:
+        """Rows (demands, rate cards, capacity offers) on this scope's lane groups."""
+        if self.lanes is None:
+            return Q()
+        if not self.lanes:
+            return Q(pk__in=[])
+        query = Q()
+        by_family: dict[str, list[str]] = defaultdict(list)
+        for origin, family in sorted(self.lanes):
+            by_family[family].append(origin)
+        for family, origins in by_family.items():
+            query |= Q(origin__in=origins, mode__in=sorted(family_modes(family)))
+        return query
+
+    def programme_filter(self, field: str = "programme_id") -> Q:
+        if self.programmes is None:
+            return Q()
+        return Q(**{f"{field}__in": sorted(self.programmes)})
+
+
+ALL = MatchingScope()
 
 
 @dataclass
@@ -90,14 +127,15 @@ def _open_unpooled(model: type[ShippingDemand] | type[AdNeed], link: str) -> Que
     return model.objects.filter(status=model.Status.OPEN).exclude(pk__in=pooled).order_by()
 
 
-def demands_open_unpooled() -> list[DemandIn]:
+def demands_open_unpooled(scope: MatchingScope = ALL) -> list[DemandIn]:
     """Open shipping demands that are not a live member of any pool."""
-    rows = _open_unpooled(ShippingDemand, "demand").values_list(*DEMAND_COLUMNS)
+    rows = _open_unpooled(ShippingDemand, "demand").filter(scope.lane_filter()).values_list(
+        *DEMAND_COLUMNS)
     return [demand_in_values(r) for r in rows.iterator(chunk_size=CHUNK)]
 
 
 def rate_cards_current(
-    *, today: date
+    *, today: date, scope: MatchingScope = ALL
 ) -> tuple[list[LaneCard], dict[tuple[str, str, str], str]]:
     """Rate card versions valid today or later, and the reasons unreadable ones were skipped.
 
@@ -106,6 +144,7 @@ def rate_cards_current(
     rows = RateCard.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=today),
         Q(superseded_from__isnull=True) | Q(superseded_from__gt=today),
+        scope.lane_filter(),
     ).order_by("id")
     lanes: list[LaneCard] = []
     unreadable: dict[tuple[str, str, str], str] = {}
@@ -125,9 +164,9 @@ def rate_cards_current(
     return lanes, unreadable
 
 
-def capacity_offers_open(*, now: datetime) -> list[CapacityIn]:
+def capacity_offers_open(*, now: datetime, scope: MatchingScope = ALL) -> list[CapacityIn]:
     """Capacity offers whose booking cutoff has not passed."""
-    rows = CapacityOffer.objects.filter(cutoff_at__gt=now).order_by("id")
+    rows = CapacityOffer.objects.filter(scope.lane_filter(), cutoff_at__gt=now).order_by("id")
     return [
         CapacityIn(id=row.pk, partner_id=row.partner_id, rate_card_id=row.rate_card_id,
                    origin=row.origin, destination=row.destination, mode=Mode(row.mode),
@@ -138,12 +177,15 @@ def capacity_offers_open(*, now: datetime) -> list[CapacityIn]:
     ]
 
 
-def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None], dict[int, str]]:
+def programmes_active(
+    scope: MatchingScope = ALL,
+) -> tuple[list[ProgrammeIn], dict[int, int | None], dict[int, str]]:
     """Active channel programmes, each one's advertising partner, and the unreadable ones."""
     programmes: list[ProgrammeIn] = []
     partners: dict[int, int | None] = {}
     unreadable: dict[int, str] = {}
-    for row in ChannelProgramme.objects.filter(active=True).order_by("id"):
+    rows = ChannelProgramme.objects.filter(scope.programme_filter("pk"), active=True)
+    for row in rows.order_by("id"):
         try:
             programmes.append(programme_in(row))
         except FormatError as exc:
@@ -153,13 +195,15 @@ def programmes_active() -> tuple[list[ProgrammeIn], dict[int, int | None], dict[
     return programmes, partners, unreadable
 
 
-def ad_needs_open_unpooled() -> list[AdNeedIn]:
+def ad_needs_open_unpooled(scope: MatchingScope = ALL) -> list[AdNeedIn]:
     """Open ad needs that are not a live member of any pool, with their exclusions."""
-    needs = _open_unpooled(AdNeed, "ad_need").values_list(*AD_NEED_COLUMNS)
+    needs = _open_unpooled(AdNeed, "ad_need").filter(scope.programme_filter()).values_list(
+        *AD_NEED_COLUMNS)
     through = AdNeed.excluded_firms.through
     excluded: dict[int, set[int]] = defaultdict(set)
     for need_id, firm_id in (
-        through.objects.filter(adneed__status=AdNeed.Status.OPEN)
+        through.objects.filter(scope.programme_filter("adneed__programme_id"),
+                               adneed__status=AdNeed.Status.OPEN)
         .values_list("adneed_id", "firm_id")
         .iterator(chunk_size=CHUNK)
     ):
@@ -167,12 +211,14 @@ def ad_needs_open_unpooled() -> list[AdNeedIn]:
     return [ad_need_in_values(r, excluded.get(r[0], ())) for r in needs.iterator(chunk_size=CHUNK)]
 
 
-def matching_input_read(*, today: date, now: datetime) -> MatchingInput:
-    """Everything a matching run reads, materialised into the matchers' dataclasses."""
-    cards, unreadable = rate_cards_current(today=today)
-    programmes, programme_partner, unreadable_programmes = programmes_active()
+def matching_input_read(
+    *, today: date, now: datetime, scope: MatchingScope = ALL
+) -> MatchingInput:
+    """Everything a matching run (or one shard of it) reads, as the matchers' dataclasses."""
+    cards, unreadable = rate_cards_current(today=today, scope=scope)
+    programmes, programme_partner, unreadable_programmes = programmes_active(scope)
     active = {p.id for p in programmes}
-    needs = ad_needs_open_unpooled()
+    needs = ad_needs_open_unpooled(scope)
     inactive: dict[int, str] = {}
     if any(n.programme_id not in active for n in needs):
         names = dict(ChannelProgramme.objects.exclude(pk__in=active).values_list("id", "name"))
@@ -185,9 +231,9 @@ def matching_input_read(*, today: date, now: datetime) -> MatchingInput:
         needs = [n for n in needs if n.programme_id in active]
     return MatchingInput(
         today=today,
-        demands=demands_open_unpooled(),
+        demands=demands_open_unpooled(scope),
         cards=cards,
-        capacities=capacity_offers_open(now=now),
+        capacities=capacity_offers_open(now=now, scope=scope),
         ad_needs=needs,
         programmes=programmes,
         card_partner={int(lane.card.id): lane.partner_id for lane in cards},
@@ -195,6 +241,18 @@ def matching_input_read(*, today: date, now: datetime) -> MatchingInput:
         unreadable_cards=unreadable,
         inactive_programme_needs=inactive,
     )
+
+
+def matching_units_count() -> tuple[dict[Lane, int], dict[int, int]]:
+    """Open unpooled needs per lane group and per programme: what shards are cut from."""
+    lanes: dict[Lane, int] = defaultdict(int)
+    demands = _open_unpooled(ShippingDemand, "demand").values("origin", "mode")
+    for origin, mode, count in demands.annotate(n=Count("id")).values_list(
+            "origin", "mode", "n"):
+        lanes[(origin, mode_family(mode))] += count
+    needs = _open_unpooled(AdNeed, "ad_need").values("programme_id")
+    programmes = dict(needs.annotate(n=Count("id")).values_list("programme_id", "n"))
+    return dict(lanes), programmes
 
 
 # ------------------------------------------------------------ the coordinator's view
@@ -214,3 +272,7 @@ def matching_run_pools(*, run: MatchingRun) -> QuerySet[Pool]:
         .select_related("partner", "rate_card", "programme")
         .order_by("id")
     )
+
+
+def matching_run_shards(*, run: MatchingRun) -> list[MatchingShard]:
+    return list(MatchingShard.objects.filter(run=run).order_by("number"))

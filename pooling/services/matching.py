@@ -1,9 +1,15 @@
 """Matching runs: read open needs, ask the matchers for pools, persist what they propose.
 
 A run is a row the coordinator can watch: it is created queued, claimed once
-(queued -> running, so a redelivered task does nothing), reports its progress
-in short transactions of their own, and persists every pool it proposes in one
-transaction at the end, so a run that fails part-way leaves no half-made pools.
+(queued -> running, so a redelivered task does nothing) and cut into shards.
+A shard is a set of lane groups and programmes that shares no data with any
+other (see `domain/sharding.py`); on a worker each shard is a task of a Celery
+chord, and the chord's callback closes the run. A shard reads only its rows,
+reports its stage in short transactions of its own, and saves its pools in one
+transaction together with its result, so a shard that fails part-way leaves no
+half-made pools and a redelivered shard changes nothing twice. A run whose
+shards all succeeded succeeds; one failed shard fails the run (the other
+shards' pools stand, each proposed on its own lanes).
 
 Re-running on unchanged input proposes nothing new: needs that are already a
 live member of a pool are not read at all, and a proposal whose signature a
@@ -13,7 +19,11 @@ proposal exactly like one a coordinator rejected.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import resource
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,7 +31,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from coop.errors import ApplicationError
@@ -32,9 +44,15 @@ from pooling.domain.formats import PoolPlan, PoolReasons
 from pooling.domain.logistics_matching import match_logistics
 from pooling.domain.money import quantize
 from pooling.domain.proposals import MatchResult, PoolProposal
+from pooling.domain.sharding import shards_plan
 from pooling.domain.units import mode_family
-from pooling.models import MatchingRun, Pool, PoolEvent, PoolMember
-from pooling.selectors.matching import MatchingInput, matching_input_read
+from pooling.models import MatchingRun, MatchingShard, Pool, PoolEvent, PoolMember
+from pooling.selectors.matching import (
+    MatchingInput,
+    MatchingScope,
+    matching_input_read,
+    matching_units_count,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,39 +94,92 @@ def matching_run_start(
     return run
 
 
-def _progress(run_id: int, progress: int, stage: str, **fields: Any) -> None:
-    """Record progress in a short transaction of its own, so the web page sees it at once."""
-    MatchingRun.objects.filter(pk=run_id).update(progress=progress, stage=stage, **fields)
+# A run's stages and the progress each starts at; a shard's own stages follow.
+RUN_STAGES = (("queued", 0), ("cutting shards", 5), ("matching shards", 10), ("done", 100))
+SHARD_STAGES = ("queued", "reading input", "matching logistics", "matching ads", "saving pools",
+                "done")
+FINISHED = (S.SUCCEEDED, S.FAILED)
+
+
+def _grouping_budget() -> dict[str, Any]:
+    # The search budget decides the pools as much as the input does: record it.
+    return {"exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
+            "needs_per_pricing": grouping.NEEDS_PER_PRICING,
+            "budget_floor": grouping.BUDGET_FLOOR}
+
+
+def matching_run_plan(*, run_id: int) -> list[int]:
+    """Claim a queued run (queued -> running) and cut it into shards; their ids.
+
+    A run that is not queued any more (a redelivered message) gets no shards: []."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = MatchingRun.objects.filter(pk=run_id, status=S.QUEUED).update(
+            status=S.RUNNING, started_at=now, progress=5, stage="cutting shards", error="")
+        if not claimed:
+            return []
+        lanes, programmes = matching_units_count()
+        plans = shards_plan(lanes, programmes, needs_per_shard=settings.MATCHING_SHARD_NEEDS)
+        shards = MatchingShard.objects.bulk_create(
+            MatchingShard(run_id=run_id, number=plan.number,
+                          lanes=[list(lane) for lane in plan.lanes],
+                          programmes=plan.programmes, planned_needs=plan.needs,
+                          stage="queued")
+            for plan in plans)
+        MatchingRun.objects.filter(pk=run_id).update(
+            progress=10, stage="matching shards",
+            inputs={"shards": len(shards), "grouping": _grouping_budget()})
+    return [shard.pk for shard in shards]
 
 
 def matching_run_execute(*, run_id: int) -> MatchingRun:
-    """Run matching for a queued run: running -> succeeded, or failed with the error."""
-    now = timezone.now()
-    claimed = MatchingRun.objects.filter(pk=run_id, status=S.QUEUED).update(
-        status=S.RUNNING, started_at=now, progress=5, stage="reading input", error=""
-    )
-    if not claimed:
-        return MatchingRun.objects.get(pk=run_id)
+    """Run a queued run in this process, shard after shard; the worker path fans out."""
+    for shard_id in matching_run_plan(run_id=run_id):
+        matching_shard_execute(shard_id=shard_id)
+    return matching_run_finish(run_id=run_id)
+
+
+def _shard_progress(shard_id: int, stage: str, **fields: Any) -> None:
+    """Record a shard's stage in a short transaction of its own, so the page sees it."""
+    MatchingShard.objects.filter(pk=shard_id).update(stage=stage, **fields)
+
+
+def _peak_mib() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # Linux: KiB
+
+
+def matching_shard_execute(*, shard_id: int) -> MatchingShard:
+    """Match one shard's lanes and programmes and save its pools, exactly once.
+
+    The pools and the shard's result commit together, with the shard row locked, so a
+    redelivered or doubled task finds it finished and changes nothing. A failure is
+    recorded on the shard (never raised), so the run's finish always runs.
+    """
     clock = time.perf_counter()
+    claimed = MatchingShard.objects.filter(pk=shard_id, status__in=[S.QUEUED, S.RUNNING]).update(
+        status=S.RUNNING, stage="reading input", started_at=timezone.now(), error="",
+        worker=f"{socket.gethostname()}:{os.getpid()}")
+    shard = MatchingShard.objects.select_related("run").get(pk=shard_id)
+    if not claimed:
+        return shard
     try:
+        now = shard.run.started_at or timezone.now()  # one clock for every shard of a run
         today = timezone.localdate(now)
-        data = matching_input_read(today=today, now=now)
-        # The search budget decides the pools as much as the input does: record it.
-        inputs = {**data.summary(), "grouping": {
-            "exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
-            "needs_per_pricing": grouping.NEEDS_PER_PRICING,
-            "budget_floor": grouping.BUDGET_FLOOR,
-        }}
-        _progress(run_id, 20, "matching logistics", inputs=inputs)
+        scope = MatchingScope(lanes=frozenset((o, f) for o, f in shard.lanes),
+                              programmes=frozenset(shard.programmes))
+        data = matching_input_read(today=today, now=now, scope=scope)
+        _shard_progress(shard_id, "matching logistics")
         logistics = match_logistics(data.demands, data.cards, data.capacities, today=today)
-        _progress(run_id, 50, "matching ads")
+        _shard_progress(shard_id, "matching ads")
         ads = match_ads(data.ad_needs, data.programmes)
-        _progress(run_id, 75, "saving pools")
+        _shard_progress(shard_id, "saving pools")
         unplaced = _unplaced(data, logistics, ads)
-        with transaction.atomic():  # the pools and the run's result stand or fall together
+        with transaction.atomic():  # the pools and the shard's result stand or fall together
+            locked = MatchingShard.objects.select_for_update().get(pk=shard_id)
+            if locked.status in FINISHED:
+                return locked
             saved, skipped, turned_down, blocked = _pools_save(
-                run_id=run_id, data=data, proposals=[*logistics.pools, *ads.pools]
-            )
+                run_id=shard.run_id, data=data, proposals=[*logistics.pools, *ads.pools])
             unplaced.extend(_blocked_needs(blocked))
             unplaced.extend(
                 {"kind": proposal.kind, "need_id": member.need_id,
@@ -116,32 +187,108 @@ def matching_run_execute(*, run_id: int) -> MatchingRun:
                            "proposed again once other needs or another ship date fit it"}
                 for proposal in turned_down for member in proposal.members
             )
-            MatchingRun.objects.filter(pk=run_id).update(
-                status=S.SUCCEEDED, progress=100, stage="done", inputs={**inputs, **skipped},
-                proposed_count=len(saved), unplaced=unplaced, total_saving=_total_saving(saved),
-                finished_at=timezone.now(),
+            MatchingShard.objects.filter(pk=shard_id).update(
+                status=S.SUCCEEDED, stage="done", inputs={**data.summary(), **skipped},
+                proposed_count=len(saved), unplaced=unplaced,
+                total_saving=_total_saving(saved), finished_at=timezone.now(),
                 duration_ms=int((time.perf_counter() - clock) * 1000),
-            )
+                peak_memory_mib=_peak_mib())
     except Exception as exc:
-        logger.exception("matching run %s failed", run_id)
-        MatchingRun.objects.filter(pk=run_id).update(
+        logger.exception("matching shard %s failed", shard_id)
+        MatchingShard.objects.filter(pk=shard_id).exclude(status__in=FINISHED).update(
             status=S.FAILED, stage="failed", error=f"{type(exc).__name__}: {exc}"[:5000],
-            finished_at=timezone.now(),
-            duration_ms=int((time.perf_counter() - clock) * 1000),
-        )
+            finished_at=timezone.now(), duration_ms=int((time.perf_counter() - clock) * 1000),
+            peak_memory_mib=_peak_mib())
+    _run_progress(shard.run_id)
+    return MatchingShard.objects.get(pk=shard_id)
+
+
+def _run_progress(run_id: int) -> None:
+    counts = dict(MatchingShard.objects.filter(run_id=run_id).values("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    total = sum(counts.values())
+    done = counts.get(S.SUCCEEDED, 0) + counts.get(S.FAILED, 0)
+    if total:
+        MatchingRun.objects.filter(pk=run_id, status=S.RUNNING).update(
+            progress=10 + 85 * done // total,
+            stage=f"matching shards ({done} of {total} done)")
+
+
+def _merged_inputs(base: dict[str, Any], shards: Sequence[MatchingShard]) -> dict[str, Any]:
+    """The shards' inputs as one run's: counts added, lists joined without repeats."""
+    merged: dict[str, Any] = dict(base)
+    for shard in shards:
+        for key, value in (shard.inputs or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int | list):
+                merged.setdefault(key, value)
+            elif isinstance(value, int):
+                merged[key] = merged.get(key, 0) + value
+            else:
+                merged.setdefault(key, [])
+                merged[key] += [v for v in value if v not in merged[key]]
+    for key, value in merged.items():
+        if isinstance(value, list):
+            merged[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
+    return merged
+
+
+def matching_run_finish(*, run_id: int) -> MatchingRun:
+    """Close a running run once every shard has finished: its figures are the shards' sum.
+
+    Called by the chord once the shards are done, and by the sweeper for a run whose
+    callback was lost; before every shard has finished it changes nothing.
+    """
+    with transaction.atomic():
+        run = MatchingRun.objects.select_for_update().get(pk=run_id)
+        shards = list(run.shards.order_by("number"))
+        if run.status != S.RUNNING or any(s.status not in FINISHED for s in shards):
+            return run
+        failed = [s for s in shards if s.status == S.FAILED]
+        saving: dict[str, Decimal] = defaultdict(Decimal)
+        for shard in shards:
+            for currency, amount in (shard.total_saving or {}).items():
+                saving[currency] += Decimal(amount)
+        errors = [s.error if len(shards) == 1 else f"shard {s.number} of {len(shards)}: {s.error}"
+                  for s in failed]
+        ended = timezone.now()
+        MatchingRun.objects.filter(pk=run_id).update(
+            status=S.FAILED if failed else S.SUCCEEDED,
+            stage="failed" if failed else "done",
+            progress=run.progress if failed else 100,
+            inputs=_merged_inputs(run.inputs or {}, [s for s in shards if not s.error]),
+            proposed_count=sum(s.proposed_count for s in shards),
+            unplaced=[row for s in shards for row in s.unplaced],
+            total_saving={c: format(a, "f") for c, a in sorted(saving.items())},
+            error="; ".join(errors)[:5000], finished_at=ended,
+            duration_ms=int((ended - (run.started_at or ended)).total_seconds() * 1000))
     return MatchingRun.objects.get(pk=run_id)
 
 
 def matching_runs_fail_stuck(*, older_than: timedelta = STUCK_AFTER) -> int:
-    """Mark runs queued or running for longer than `older_than` as failed; return how many."""
+    """Sweep runs whose worker or message was lost; return how many runs it closed.
+
+    A shard queued or running for longer than `older_than` is marked failed; a run all
+    of whose shards have finished is closed (its chord's callback was lost); a run
+    still queued, or running without shards, after `older_than` is marked failed.
+    """
     cutoff = timezone.now() - older_than
-    return MatchingRun.objects.filter(
-        status__in=[S.QUEUED, S.RUNNING], created_at__lt=cutoff
+    lost = (f"The shard did not finish within {older_than}; its worker stopped or its "
+            "message was lost. Start a new run.")
+    MatchingShard.objects.filter(status__in=[S.QUEUED, S.RUNNING],
+                                 run__created_at__lt=cutoff).update(
+        status=S.FAILED, stage="failed", error=lost, finished_at=timezone.now())
+    closed = 0
+    for run_id in MatchingRun.objects.filter(status=S.RUNNING, shards__isnull=False).exclude(
+            shards__status__in=[S.QUEUED, S.RUNNING]).values_list("pk", flat=True).distinct():
+        closed += matching_run_finish(run_id=run_id).status in FINISHED
+    closed += MatchingRun.objects.filter(
+        Q(status=S.QUEUED) | Q(status=S.RUNNING, shards__isnull=True), created_at__lt=cutoff
     ).update(
         status=S.FAILED, stage="failed", finished_at=timezone.now(),
         error=f"The run did not finish within {older_than}; its worker stopped or its "
               "message was lost. Start a new run.",
     )
+    return closed
 
 
 # ------------------------------------------------------------------ results

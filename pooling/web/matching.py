@@ -13,8 +13,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import coordinator_required
 from pooling.models import MatchingRun
 from pooling.selectors.console import unplaced_grouped
-from pooling.selectors.matching import matching_run_get, matching_run_pools, matching_runs_recent
-from pooling.services.matching import matching_run_start
+from pooling.selectors.matching import (
+    matching_run_get,
+    matching_run_pools,
+    matching_run_shards,
+    matching_runs_recent,
+)
+from pooling.services.matching import RUN_STAGES, matching_run_start
 
 UNPLACED_SHOWN = 500
 NEED_URLS = {"logistics": "/console/needs/demands/{id}/", "ads": "/console/needs/ad-needs/{id}/"}
@@ -58,19 +63,19 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "unplaced_hidden": max(0, len(unplaced) - UNPLACED_SHOWN),
         "refresh_when_done": True,
         "stages": run_stages(run),
+        "shards": matching_run_shards(run=run),
     })
-
-
-STAGES = (("queued", 0), ("reading input", 5), ("matching logistics", 20),
-          ("matching ads", 50), ("saving pools", 75), ("done", 100))
 
 
 def run_stages(run: MatchingRun) -> list[tuple[str, str]]:
     """Each stage of a run with whether it is done, under way, failed or still to come."""
     rows: list[tuple[str, str]] = []
     current_found = False
-    for name, at in STAGES:
-        if run.status == MatchingRun.Status.SUCCEEDED or (run.progress > at and name != "done"):
+    for k, (name, _at) in enumerate(RUN_STAGES):
+        # A stage is done once the run's progress reaches where the next one starts.
+        ends = RUN_STAGES[k + 1][1] if k + 1 < len(RUN_STAGES) else None
+        if run.status == MatchingRun.Status.SUCCEEDED or (
+                ends is not None and run.progress >= ends and ends < 100):
             state = "done"
         elif not current_found and run.status != MatchingRun.Status.QUEUED or name == "queued":
             current_found = True
@@ -88,7 +93,8 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     refresh = request.GET.get("refresh") == "1"
     response = render(request, "pooling/matching/_progress.html",
-                      {"run": run, "refresh_when_done": refresh, "stages": run_stages(run)})
+                      {"run": run, "refresh_when_done": refresh, "stages": run_stages(run),
+                       "shards": matching_run_shards(run=run)})
     if refresh and run.status in (MatchingRun.Status.SUCCEEDED, MatchingRun.Status.FAILED):
         response["HX-Refresh"] = "true"
     return response
