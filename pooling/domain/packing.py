@@ -1072,19 +1072,29 @@ def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
 # serves the sea planner (a type's fewest boxes for the whole loads) and is
 # what `benchmark packing` measures. Stages, each stopping at the lower bound:
 #
-# 1. First-fit decreasing against Martello and Toth's L2 bound.
+# 1. First-fit decreasing against Martello and Toth's L2 bound, then minimum bin
+#    slack when boxes may keep some room.
 # 2. The arc-flow model (Valerio de Carvalho) solved as a linear programme with
-#    HiGHS; its paths are the patterns of a fractional packing, their counts
-#    rounded down are kept, and the few loads left over are packed exactly by
-#    the same model as an integer programme with the number of boxes fixed.
-#    When the loads fill the bound's boxes to the last unit, every box must be
-#    full, so waste arcs are left out and the model shrinks.
-# 3. The arc-flow integer programme on all loads, with what time is left.
+#    HiGHS. Its optimum rounded up raises the bound (it almost always is the
+#    optimum). When the loads fill the bound's boxes to the last unit, every box
+#    must be full: waste arcs are left out and only arcs on a path that ends at
+#    the capacity are kept, which shrinks the model several times over.
+# 3. The relaxation's paths are the patterns of a fractional packing; their
+#    counts rounded down are kept (fewer on each retry) and the loads left over
+#    go to a limited discrepancy search over box completions and to the same
+#    model as an integer programme with the number of boxes fixed (the programme
+#    first when the leftovers must fill their boxes exactly, where the search is
+#    weak). The programme is not started when its relaxation alone would not
+#    finish in the time left.
+# 4. The search and the integer programme on all loads, with what time is left.
 #
 # Every result is a valid packing; the time limit only decides how hard the
 # last stages try, never validity.
 
 BinPacking = list[list[int]]
+
+# The integer programme is presolved up to this many arcs.
+_PRESOLVE_ARCS = 4_000
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -1273,7 +1283,10 @@ class _ArcFlow:
         result = milp(
             cost, constraints=constraints, bounds=Bounds(lower, upper),
             integrality=np.ones(nv) if integral else np.zeros(nv),
-            options={"time_limit": max(time_limit, 0.01), "disp": False},
+            options={"time_limit": max(time_limit, 0.01), "disp": False,
+                     # HiGHS' presolve can overrun the time limit many times over on
+                     # big models; small ones gain from it and stay within it.
+                     "presolve": len(self.arcs) <= _PRESOLVE_ARCS},
         )
         if result.x is None or (integral and result.status not in (0, 1)):
             return None
@@ -1391,6 +1404,8 @@ def _fill_boxes(
     def completions(start: int, room: int, slack: int, out: list[tuple[int, list[int]]]) -> None:
         nonlocal work
         work += 1
+        if work > work_limit or (not work % 1024 and time.perf_counter() > deadline):
+            raise _OutOfWork
         if len(out) >= _MAX_COMPLETIONS:
             return
         k = start
@@ -1421,7 +1436,7 @@ def _fill_boxes(
         key = (tuple(cnt), left_boxes)
         if failed.get(key, -1) >= allowance:
             return False
-        if work > work_limit or time.perf_counter() > deadline:
+        if time.perf_counter() > deadline:
             raise _OutOfWork
         first = next(t for t in range(n) if cnt[t])
         cnt[first] -= 1
@@ -1460,7 +1475,7 @@ def _fill_boxes(
 # Completions of one box built at most.
 _MAX_COMPLETIONS = 200
 # Steps of building completions per box of the target, and for any search.
-_WORK_PER_BOX = 3_000
+_WORK_PER_BOX = 5_000
 _WORK_BASE = 5_000
 
 
@@ -1511,11 +1526,13 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
             demand[position[sizes[i]]] += 1
         return demand
 
-    def search(items: Sequence[int], boxes: int) -> BinPacking | None:
-        """`items` in at most `boxes` boxes by the depth-first search, or None."""
+    def search(items: Sequence[int], boxes: int, share: float) -> BinPacking | None:
+        """`items` in at most `boxes` boxes by the depth-first search with `share` of
+        the time left at most, or None."""
+        now = time.perf_counter()
         patterns = _fill_boxes(vals, demand_of(items), boxes, capacity,
                                work_limit=_WORK_PER_BOX * boxes + _WORK_BASE,
-                               deadline=deadline)
+                               deadline=now + share * (deadline - now))
         if patterns is None:
             return None
         return _bins_from_patterns([(p, 1) for p in patterns], item_pools(items))
@@ -1525,8 +1542,8 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
         total = sum(sizes[i] for i in items)
         graph = _ArcFlow.build(vals, demand_of(items), capacity, total == boxes * capacity,
                                deadline=deadline)
-        if graph is None:
-            return None
+        if graph is None or lp_rate[0] * len(graph.arcs) > seconds:
+            return None  # the programme would not get past its relaxation in time
         x = graph.solve(integral=True, boxes=boxes, time_limit=seconds)
         if x is None:
             return None
@@ -1550,14 +1567,24 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
             if left <= 0:
                 return None
             found = (model(items, boxes, left * share) if method == "model"
-                     else search(items, boxes))
+                     else search(items, boxes, share / 2))
             if found is not None:
                 return found
         return None
 
+    # Seconds per arc the relaxation took: the integer programme is not started when
+    # even its relaxation would overrun the time left.
+    lp_rate = [0.0]
+
+    def relaxation(graph: _ArcFlow) -> list[float] | None:
+        start = time.perf_counter()
+        x = graph.solve(integral=False, boxes=None,
+                        time_limit=max(deadline - start, 0.1))
+        lp_rate[0] = (time.perf_counter() - start) / max(len(graph.arcs), 1)
+        return x
+
     graph = _ArcFlow.build(vals, demand_of(positive), capacity, full, deadline=deadline)
-    x = None if graph is None else graph.solve(
-        integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
+    x = None if graph is None else relaxation(graph)
     if graph is not None and x is None and full:
         # No fractional packing fills every box: one box more, and room to spare.
         bound += 1
@@ -1565,8 +1592,7 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
         if len(best) <= bound:
             return finish(best)
         graph = _ArcFlow.build(vals, demand_of(positive), capacity, full, deadline=deadline)
-        x = None if graph is None else graph.solve(
-            integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
+        x = None if graph is None else relaxation(graph)
     if graph is not None and x is not None:
         # The relaxation's optimum rounded up is a bound, and almost always the optimum.
         bound = max(bound, math.ceil(x[-1] - 1e-6))
@@ -1590,7 +1616,7 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
                 best = candidate
     elif time.perf_counter() < deadline:
         # No model within reach: the search on everything.
-        found = search(positive, bound)
+        found = search(positive, bound, 1.0)
         if found is not None:
             return finish(found)
     left = deadline - time.perf_counter()
