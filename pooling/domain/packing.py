@@ -1153,19 +1153,29 @@ def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
 # serves the sea planner (a type's fewest boxes for the whole loads) and is
 # what `benchmark packing` measures. Stages, each stopping at the lower bound:
 #
-# 1. First-fit decreasing against Martello and Toth's L2 bound.
+# 1. First-fit decreasing against Martello and Toth's L2 bound, then minimum bin
+#    slack when boxes may keep some room.
 # 2. The arc-flow model (Valerio de Carvalho) solved as a linear programme with
-#    HiGHS; its paths are the patterns of a fractional packing, their counts
-#    rounded down are kept, and the few loads left over are packed exactly by
-#    the same model as an integer programme with the number of boxes fixed.
-#    When the loads fill the bound's boxes to the last unit, every box must be
-#    full, so waste arcs are left out and the model shrinks.
-# 3. The arc-flow integer programme on all loads, with what time is left.
+#    HiGHS. Its optimum rounded up raises the bound (it almost always is the
+#    optimum). When the loads fill the bound's boxes to the last unit, every box
+#    must be full: waste arcs are left out and only arcs on a path that ends at
+#    the capacity are kept, which shrinks the model several times over.
+# 3. The relaxation's paths are the patterns of a fractional packing; their
+#    counts rounded down are kept (fewer on each retry) and the loads left over
+#    go to a limited discrepancy search over box completions and to the same
+#    model as an integer programme with the number of boxes fixed (the programme
+#    first when the leftovers must fill their boxes exactly, where the search is
+#    weak). The programme is not started when its relaxation alone would not
+#    finish in the time left.
+# 4. The search and the integer programme on all loads, with what time is left.
 #
 # Every result is a valid packing; the time limit only decides how hard the
 # last stages try, never validity.
 
 BinPacking = list[list[int]]
+
+# The integer programme is presolved up to this many arcs.
+_PRESOLVE_ARCS = 4_000
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -1175,15 +1185,20 @@ def _ceil_div(a: int, b: int) -> int:
 def bins_lower_bound(sizes: Sequence[int], capacity: int) -> int:
     """Martello and Toth's L2 bound; never below ceil(sum / capacity)."""
     _check_bins(sizes, capacity)
-    positive = [s for s in sizes if s > 0]
-    best = _ceil_div(sum(positive), capacity)
-    for k in {0} | {s for s in positive if 2 * s <= capacity}:
-        big = sum(1 for s in positive if s > capacity - k)
-        mid = [s for s in positive if capacity - k >= s and 2 * s > capacity]
-        small_sum = sum(s for s in positive if 2 * s <= capacity and s >= k)
-        free_in_mid = len(mid) * capacity - sum(mid)
+    positive = sorted(s for s in sizes if s > 0)
+    prefix = [0, *itertools.accumulate(positive)]
+    n = len(positive)
+    best = _ceil_div(prefix[n], capacity)
+    half = bisect.bisect_right(positive, capacity // 2)  # items with 2 * s <= capacity
+    for k in {0, *positive[:half]}:
+        fit = bisect.bisect_right(positive, capacity - k)
+        big = n - fit
+        mid_count = fit - half
+        mid_sum = prefix[fit] - prefix[half]
+        small_sum = prefix[half] - prefix[bisect.bisect_left(positive, k)]
+        free_in_mid = mid_count * capacity - mid_sum
         extra = max(0, _ceil_div(small_sum - free_in_mid, capacity))
-        best = max(best, big + len(mid) + extra)
+        best = max(best, big + mid_count + extra)
     return best
 
 
@@ -1247,10 +1262,18 @@ class _ArcFlow:
     waste: list[int]  # nodes with an arc to the capacity that carries no load
 
     @classmethod
-    def build(cls, vals: list[int], demand: list[int], capacity: int, full: bool) -> _ArcFlow:
+    def build(
+        cls, vals: list[int], demand: list[int], capacity: int, full: bool,
+        *, max_arcs: int = 400_000, deadline: float = math.inf,
+    ) -> _ArcFlow | None:
+        """The graph of the sizes taken in decreasing order, or None once it grows past
+        `max_arcs` arcs or the deadline. With `full`, only arcs on a path that ends
+        exactly at the capacity are kept."""
         reach = {0}
         arcs: set[tuple[int, int, int]] = set()
         for t, v in enumerate(vals):
+            if len(arcs) > max_arcs or time.perf_counter() > deadline:
+                return None
             frontier = sorted(reach)
             added: set[int] = set()
             for _ in range(demand[t]):
@@ -1265,6 +1288,19 @@ class _ArcFlow:
                 added |= step
                 frontier = sorted(step)
             reach |= added
+        if full:
+            into: defaultdict[int, list[int]] = defaultdict(list)
+            for a, b, _t in arcs:
+                into[b].append(a)
+            live = {capacity}
+            stack = [capacity]
+            while stack:
+                for a in into[stack.pop()]:
+                    if a not in live:
+                        live.add(a)
+                        stack.append(a)
+            arcs = {arc for arc in arcs if arc[1] in live}
+            reach = live | {0}
         nodes = sorted(reach | {capacity})
         waste = [] if full else [n for n in nodes if n not in (0, capacity)]
         return cls(vals, demand, capacity, full, sorted(arcs), nodes, waste)
@@ -1322,11 +1358,16 @@ class _ArcFlow:
                 bounds=(0, None), method="highs",
                 options={"time_limit": max(time_limit, 0.01)},
             )
-            return None if lp.x is None else [float(v) for v in lp.x]
+            if lp.status != 0 or lp.x is None:  # a bound needs the proven optimum
+                return None
+            return [float(v) for v in lp.x]
         result = milp(
             cost, constraints=constraints, bounds=Bounds(lower, upper),
             integrality=np.ones(nv) if integral else np.zeros(nv),
-            options={"time_limit": max(time_limit, 0.01), "disp": False},
+            options={"time_limit": max(time_limit, 0.01), "disp": False,
+                     # HiGHS' presolve can overrun the time limit many times over on
+                     # big models; small ones gain from it and stay within it.
+                     "presolve": len(self.arcs) <= _PRESOLVE_ARCS},
         )
         if result.x is None or (integral and result.status not in (0, 1)):
             return None
@@ -1410,11 +1451,120 @@ def _min_slack(items: Sequence[int], sizes: Sequence[int], capacity: int) -> Bin
     return bins
 
 
+class _OutOfWork(Exception):
+    """The search spent its work budget or its time."""
+
+
+def _fill_boxes(
+    vals: Sequence[int], counts: Sequence[int], boxes: int, capacity: int,
+    *, work_limit: int, deadline: float,
+) -> list[list[int]] | None:
+    """Patterns (indices into `vals`, sizes decreasing) holding `counts` of each size in
+    at most `boxes` boxes, by a limited discrepancy search over boxes; None if none
+    is found.
+
+    Each box starts with the largest item left and is completed by a set of smaller
+    ones to which nothing left can be added (adding an item never hurts); completions
+    leaving the least room come first, and the room left over all boxes may not exceed
+    what the box count allows. A pass may stray from the first choice a given number
+    of times in all (taking the k-th completion costs k - 1); each pass allows one
+    more. Positions that failed are remembered with the allowance they had. The search
+    stops once `work_limit` steps of building completions are spent or at the deadline.
+    """
+    cnt = list(counts)
+    n = len(vals)
+    total = sum(v * c for v, c in zip(vals, cnt, strict=True))
+    if total > boxes * capacity:
+        return None
+    failed: dict[tuple[tuple[int, ...], int], int] = {}
+    chosen: list[list[int]] = []
+    pick: list[int] = []
+    work = 0
+    cut = False  # whether a pass left out completions for want of allowance
+
+    def completions(start: int, room: int, slack: int, out: list[tuple[int, list[int]]]) -> None:
+        nonlocal work
+        work += 1
+        if work > work_limit or (not work % 1024 and time.perf_counter() > deadline):
+            raise _OutOfWork
+        if len(out) >= _MAX_COMPLETIONS:
+            return
+        k = start
+        while k < n and (not cnt[k] or vals[k] > room):
+            k += 1
+        if k == n:
+            if room <= slack:
+                out.append((room, list(pick)))
+            return
+        for j in range(k, n):
+            if not cnt[j] or vals[j] > room:
+                continue
+            cnt[j] -= 1
+            pick.append(j)
+            completions(j, room - vals[j], slack, out)
+            pick.pop()
+            cnt[j] += 1
+            if len(out) >= _MAX_COMPLETIONS:
+                return
+
+    def search(left_boxes: int, left_total: int, allowance: int) -> bool:
+        nonlocal cut
+        if not left_total:
+            return True
+        slack = left_boxes * capacity - left_total
+        if slack < 0:
+            return False
+        key = (tuple(cnt), left_boxes)
+        if failed.get(key, -1) >= allowance:
+            return False
+        if time.perf_counter() > deadline:
+            raise _OutOfWork
+        first = next(t for t in range(n) if cnt[t])
+        cnt[first] -= 1
+        options: list[tuple[int, list[int]]] = []
+        completions(first, capacity - vals[first], slack, options)
+        options.sort(key=operator.itemgetter(0))
+        if len(options) > allowance + 1:
+            cut = True
+        for rank, (room, extra) in enumerate(options[:allowance + 1]):
+            for t in extra:
+                cnt[t] -= 1
+            chosen.append([first, *extra])
+            if search(left_boxes - 1, left_total - capacity + room, allowance - rank):
+                return True
+            chosen.pop()
+            for t in extra:
+                cnt[t] += 1
+        cnt[first] += 1
+        failed[key] = allowance
+        return False
+
+    try:
+        allowance = 0
+        while True:
+            cut = False
+            if search(boxes, total, allowance):
+                return chosen
+            if not cut:
+                return None  # the pass left nothing out: there is no such packing
+            allowance += 1
+    except _OutOfWork:
+        return None
+    return None
+
+
+# Completions of one box built at most.
+_MAX_COMPLETIONS = 200
+# Steps of building completions per box of the target, and for any search.
+_WORK_PER_BOX = 5_000
+_WORK_BASE = 5_000
+
+
 def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -> BinPacking:
     """Items (indices into `sizes`) in as few boxes of `capacity` as the stages find.
 
-    Deterministic for a given input unless the time limit cuts an integer
-    programme short. Zero-size items share the first box.
+    Deterministic for a given input unless the time limit cuts a stage short.
+    Zero-size items share the first box.
     """
     _check_bins(sizes, capacity)
     deadline = time.perf_counter() + time_limit
@@ -1422,19 +1572,26 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
     bound = max(bins_lower_bound(sizes, capacity), 1 if sizes else 0)
     if len(best) <= bound:
         return best
+    positive = [i for i, s in enumerate(sizes) if s > 0]
+    zero = [i for i, s in enumerate(sizes) if s == 0]
     full = sum(sizes) == bound * capacity
+
+    def finish(bins: BinPacking) -> BinPacking:
+        bins = [[i for i in b if sizes[i] > 0] for b in bins]
+        bins = [b for b in bins if b]
+        if zero:
+            bins[0].extend(zero)
+        validate_bins(bins, sizes, capacity)
+        return bins
+
     # Minimum bin slack when boxes may keep some room (with none to spare, every box
     # must be filled exactly and the arc-flow model without waste is quicker).
     if not full and len(sizes) * capacity <= 400_000:
-        slack = _min_slack([i for i, s in enumerate(sizes) if s > 0], sizes, capacity)
+        slack = _min_slack(positive, sizes, capacity)
         if len(slack) < len(best):
-            slack[0].extend(i for i, s in enumerate(sizes) if s == 0)
             best = slack
             if len(best) <= bound:
-                validate_bins(best, sizes, capacity)
-                return best
-    positive = [i for i, s in enumerate(sizes) if s > 0]
-    zero = [i for i, s in enumerate(sizes) if s == 0]
+                return finish(best)
     vals = sorted({sizes[i] for i in positive}, reverse=True)
     position = {v: t for t, v in enumerate(vals)}
 
@@ -1450,46 +1607,80 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
             demand[position[sizes[i]]] += 1
         return demand
 
-    def exact(items: list[int], boxes: int, seconds: float) -> BinPacking | None:
-        """`items` in exactly `boxes` boxes by the integer programme, or None."""
-        if not items:
-            return []
-        total = sum(sizes[i] for i in items)
-        if boxes < bins_lower_bound([sizes[i] for i in items], capacity):
+    def search(items: Sequence[int], boxes: int, share: float) -> BinPacking | None:
+        """`items` in at most `boxes` boxes by the depth-first search with `share` of
+        the time left at most, or None."""
+        now = time.perf_counter()
+        patterns = _fill_boxes(vals, demand_of(items), boxes, capacity,
+                               work_limit=_WORK_PER_BOX * boxes + _WORK_BASE,
+                               deadline=now + share * (deadline - now))
+        if patterns is None:
             return None
-        graph = _ArcFlow.build(vals, demand_of(items), capacity, total == boxes * capacity)
+        return _bins_from_patterns([(p, 1) for p in patterns], item_pools(items))
+
+    def model(items: list[int], boxes: int, seconds: float) -> BinPacking | None:
+        """`items` in exactly `boxes` boxes by the integer programme, or None."""
+        total = sum(sizes[i] for i in items)
+        graph = _ArcFlow.build(vals, demand_of(items), capacity, total == boxes * capacity,
+                               deadline=deadline)
+        if graph is None or lp_rate[0] * len(graph.arcs) > seconds:
+            return None  # the programme would not get past its relaxation in time
         x = graph.solve(integral=True, boxes=boxes, time_limit=seconds)
         if x is None:
             return None
         rounded = [(p, int(round(a))) for p, a in graph.patterns([round(v) for v in x])]
         pools = item_pools(items)
         bins = _bins_from_patterns(rounded, pools)
-        if any(pools):
+        return None if any(pools) else bins
+
+    def exact(items: list[int], boxes: int, share: float) -> BinPacking | None:
+        """`items` in at most `boxes` boxes, or None: the search and the integer
+        programme, the latter with `share` of the time left. When the items must fill
+        every box exactly, the programme (whose model then shrinks to the paths that
+        end at the capacity) goes first: the search is weak there."""
+        if not items:
+            return []
+        if boxes < bins_lower_bound([sizes[i] for i in items], capacity):
             return None
-        return bins
+        tight = sum(sizes[i] for i in items) == boxes * capacity
+        for method in ("model", "search") if tight else ("search", "model"):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            found = (model(items, boxes, left * share) if method == "model"
+                     else search(items, boxes, share / 2))
+            if found is not None:
+                return found
+        return None
 
-    def finish(bins: BinPacking) -> BinPacking:
-        if zero:
-            bins[0].extend(zero)
-        validate_bins(bins, sizes, capacity)
-        return bins
+    # Seconds per arc the relaxation took: the integer programme is not started when
+    # even its relaxation would overrun the time left.
+    lp_rate = [0.0]
 
-    graph = _ArcFlow.build(vals, demand_of(positive), capacity, full)
-    x = graph.solve(integral=False, boxes=None, time_limit=max(deadline - time.perf_counter(), 0.1))
-    if x is not None:
+    def relaxation(graph: _ArcFlow) -> list[float] | None:
+        start = time.perf_counter()
+        x = graph.solve(integral=False, boxes=None,
+                        time_limit=max(deadline - start, 0.1))
+        lp_rate[0] = (time.perf_counter() - start) / max(len(graph.arcs), 1)
+        return x
+
+    graph = _ArcFlow.build(vals, demand_of(positive), capacity, full, deadline=deadline)
+    x = None if graph is None else relaxation(graph)
+    if graph is not None and x is None and full:
+        # No fractional packing fills every box: one box more, and room to spare.
+        bound += 1
+        full = False
+        if len(best) <= bound:
+            return finish(best)
+        graph = _ArcFlow.build(vals, demand_of(positive), capacity, full, deadline=deadline)
+        x = None if graph is None else relaxation(graph)
+    if graph is not None and x is not None:
+        # The relaxation's optimum rounded up is a bound, and almost always the optimum.
+        bound = max(bound, math.ceil(x[-1] - 1e-6))
+        if len(best) <= bound:
+            return finish(best)
         fractional = graph.patterns(x)
         # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
-        # First the quick fill of what is left, at every level; then the exact one.
-        for relax in () if full else (0, 1, 2, 3, 5, 8):
-            if time.perf_counter() >= deadline:
-                break
-            kept = [(p, max(0, math.floor(a + 1e-6) - relax)) for p, a in fractional]
-            pools = item_pools(positive)
-            fixed = _bins_from_patterns(kept, pools)
-            rest = [i for pool in pools for i in pool]
-            quick = _min_slack(rest, sizes, capacity)
-            if len(fixed) + len(quick) <= bound:
-                return finish(fixed + quick)
         for relax in (0, 1, 2, 4):
             if time.perf_counter() >= deadline:
                 break
@@ -1497,23 +1688,21 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
             pools = item_pools(positive)
             fixed = _bins_from_patterns(kept, pools)
             rest = [i for pool in pools for i in pool]
-            rest_bins = exact(rest, bound - len(fixed), deadline - time.perf_counter())
+            rest_bins = exact(rest, bound - len(fixed), 0.5)
             if rest_bins is not None:
                 return finish(fixed + rest_bins)
             rest_ffd = first_fit_decreasing([sizes[i] for i in rest], capacity)
             candidate = fixed + [[rest[k] for k in b] for b in rest_ffd]
             if len(candidate) < len(best):
                 best = candidate
+    elif time.perf_counter() < deadline:
+        # No model within reach: the search on everything.
+        found = search(positive, bound, 1.0)
+        if found is not None:
+            return finish(found)
     left = deadline - time.perf_counter()
-    if left > 0:
-        whole = exact(positive, bound, left)
+    if left > 0 and graph is not None:
+        whole = exact(positive, bound, 1.0)
         if whole is not None:
             return finish(whole)
-    if zero:
-        best = [list(b) for b in best]
-        for b in best:
-            for i in zero:
-                if i in b:
-                    b.remove(i)
-        best = [b for b in best if b]
     return finish(best)
