@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pooling.domain import grouping
+from pooling.domain import grouping, wording
 from pooling.domain.money import largest_remainder, quantize, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -43,6 +43,7 @@ from pooling.domain.proposals import (
     fmt_money,
     signature,
 )
+from pooling.domain.wording import counted
 
 KIND = "ads"
 ZERO = Decimal(0)
@@ -125,8 +126,7 @@ def standalone_cost(programme: ProgrammeIn, budget: Decimal) -> Decimal | None:
 
 
 def _pct(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return f"{text}%"
+    return wording.percent(value)
 
 
 @dataclass
@@ -218,7 +218,7 @@ def _shortfall_reason(group: _Group) -> str:
         )
     else:
         lead = (
-            f"with the {len(group.members) - 1} compatible need(s) left on {programme.name} "
+            f"with the {counted(len(group.members) - 1, 'compatible need')} left on {programme.name} "
             f"in {group.market} it pools {fmt_money(group.spend, cur)}"
         )
     minimum = fmt_money(programme.minimum_spend, cur)
@@ -362,7 +362,8 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
         else "no rebate tier"
     )
     reasons = [
-        f"All {len(members)} needs buy {programme.name} in market {group.market} in {cur}.",
+        f"{counted(len(members), 'need', whole=True).capitalize()} buy {programme.name} "
+        f"in market {group.market} in {cur}.",
         f"Their flights overlap from {group.start.isoformat()} to {group.end.isoformat()} "
         f"({days} days; the programme needs at least {programme.min_flight_days}).",
         f"Pooled spend {fmt_money(spend, cur)} reaches the "

@@ -22,6 +22,7 @@ from accounts.reference import ProductCategory, country_choices
 from accounts.selectors import firms_excludable
 from coop.errors import ApplicationError, Conflict
 from pooling import csv_import
+from pooling.domain.wording import counted
 from pooling.models.choices import CargoClass, Incoterm, Mode
 from pooling.selectors import needs as selectors
 from pooling.selectors.console import programme_can_pool
@@ -297,7 +298,7 @@ def demand_import(request: HttpRequest) -> HttpResponse:
                 where, _, column = key.partition(".")
                 errors.extend((where, column, message) for message in messages_)
         else:
-            return _done(request, f"Imported {result.created:,} shipping demands.")
+            return _done(request, f"Imported {counted(result.created, 'shipping demand')}.")
     status = 400 if summary or form.errors else 200
     return render(request, "pooling/needs/import.html", {
         "form": form, "errors": errors, "summary": summary,
