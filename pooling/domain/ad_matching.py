@@ -173,6 +173,20 @@ class _Group:
         return group
 
 
+def cannot_pool_reason(programme: ProgrammeIn) -> str | None:
+    """Why pooling gives this programme's needs nothing, or None when a pool can gain.
+
+    A pool gains access when the programme has a minimum spend (a member below it cannot
+    buy alone), a rebate or discount from a spend tier, or a management fee below the fee
+    a firm pays alone. A programme with a minimum and no tiers pools for access alone.
+    """
+    if (programme.minimum_spend > 0 or programme.tiers
+            or programme.management_fee_percent < programme.standalone_fee_percent):
+        return None
+    return (f"programme {programme.name} has no minimum spend, no spend tiers and no lower "
+            f"fee pooled: a pool gains nothing over buying alone")
+
+
 def _budget_key(need: AdNeedIn) -> tuple[Decimal, int]:
     return (-need.budget, need.id)
 
@@ -182,8 +196,9 @@ def _screen(need: AdNeedIn, programmes: Mapping[int, ProgrammeIn]) -> str | None
     programme = programmes.get(need.programme_id)
     if programme is None:
         return f"programme {need.programme_id} is not known"
-    if not programme.tiers:
-        return f"programme {programme.name} has no spend tiers"
+    unpoolable = cannot_pool_reason(programme)
+    if unpoolable is not None:
+        return unpoolable
     if need.market not in programme.markets:
         offered = ", ".join(sorted(programme.markets)) or "none"
         return (
@@ -698,6 +713,7 @@ __all__ = [
     "AdNeedIn",
     "ProgrammeIn",
     "Tier",
+    "cannot_pool_reason",
     "flight_days",
     "match_ads",
     "pool_cost",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Partner
 from pooling import adapters
 from pooling.domain import wording
-from pooling.domain.ad_matching import ProgrammeIn
+from pooling.domain.ad_matching import ProgrammeIn, cannot_pool_reason
 from pooling.domain.formats import FormatError
 from pooling.models import (
     AdNeed,
@@ -244,9 +244,17 @@ def programmes_catalogue() -> QuerySet[ChannelProgramme]:
     ).order_by("-active", "channel", "name")
 
 
-def programme_can_pool(programme: ChannelProgramme) -> bool:
-    """Matching places needs only on programmes with a spend tier it can read."""
+def programme_pool_blocker(programme: Any) -> str | None:
+    """Why matching cannot pool needs on this programme's terms, or None when it can: the
+    one rule (`ad_matching.cannot_pool_reason`), plus tiers that cannot be read."""
     try:
-        return bool(adapters.programme_tiers(programme))
-    except FormatError:
-        return False
+        terms = adapters.programme_in(programme)
+    except FormatError as exc:
+        return f"programme {programme.name} has tiers that cannot be read: {exc}"
+    return cannot_pool_reason(terms)
+
+
+def programme_can_pool(programme: Any) -> bool:
+    """Matching places needs on a programme whose terms give a pool something: a minimum
+    spend to reach, a tier, or a lower fee than buying alone."""
+    return programme_pool_blocker(programme) is None

@@ -31,6 +31,7 @@ from pooling.domain.formats import FormatError, tiers_from_json, tiers_to_json
 from pooling.domain.money import minor_unit, quantize
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, Pool, PoolMember, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
+from pooling.selectors.console import programme_pool_blocker
 from pooling.services.locks import lock_firm_need, lock_pools, lock_programme
 from pooling.services.pools import pool_members_out
 
@@ -675,6 +676,9 @@ def _programme(value: Any) -> ChannelProgramme:
         raise _Invalid(f"No programme with id {pk}.")
     if not programme.active:
         raise _Invalid(f"{programme.name} is not taking new needs.")
+    blocker = programme_pool_blocker(programme)
+    if blocker is not None:
+        raise _Invalid(f"{programme.name} cannot form a pool, so it takes no needs: {blocker}.")
     return programme
 
 
