@@ -5,11 +5,14 @@ people read them: no `(s)` plurals, no "1 rows", no raw Decimals such as 1234.50
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+
+from pooling.models import Pool
 
 pytestmark = pytest.mark.xdist_group("demo-pages")
 
@@ -58,6 +61,11 @@ def _walk(client: Client, limit: int = 60) -> dict[str, tuple[int, str]]:
 @pytest.mark.django_db(transaction=True)
 def test_every_demo_page_answers_and_reads_its_figures_plainly() -> None:
     call_command("demo", stdout=StringIO())
+    # the demo's Google Ads programme has a minimum and no tiers: its two needs pool for access
+    google = Pool.objects.get(programme__name="Google Ads agency pool (demo figures)")
+    assert google.programme.tiers == []
+    assert sorted(google.members.values_list("ad_need__budget", flat=True)) == [
+        Decimal("5000.00"), Decimal("6000.00")]
     problems = []
     for email in ROLES:
         client = Client()
