@@ -46,4 +46,3 @@ def test_the_demo_moves_pools_along_and_a_second_load_changes_nothing():
     demo.load(type("Report", (), {"created": []})(), again)
     assert _state() == before
     assert again["delivered_pool"].pk == logistics[0].pk
-
