@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Firm
 from coop.errors import ApplicationError
+from pooling.domain.wording import counted, verb
 from pooling.services.needs import DemandInput, demand_input_parse, demands_import
 
 MAX_ROWS = 10_000
@@ -118,7 +119,8 @@ def demands_from_csv(data: bytes, *, today: dt.date | None = None) -> list[Deman
         first_key, first_messages = next(iter(errors.items()))
         more = "" if len(errors) < MAX_REPORTED_ERRORS else f" (the first {len(errors)} shown)"
         raise CsvImportError(
-            f"{bad_rows} of {count} rows have errors{more}; nothing was imported. "
+            f"{bad_rows:,} of {counted(count, 'row')} {verb(bad_rows, 'has', 'have')} errors{more}; "
+            "nothing was imported. "
             f"First: {first_key}: {first_messages[0]}",
             fields=errors,
         )

@@ -61,6 +61,39 @@ def test_preview_shows_the_tiers_without_saving(coordinator):
     assert not ChannelProgramme.objects.exists()
 
 
+def test_the_live_preview_answers_the_form_as_typed_and_saves_nothing(coordinator):
+    # given a form with only the money terms filled in (no name, channel or markets yet)
+    terms = {"currency": "usd", "minimum_spend": "50000", "tiers": "50000, 2\n100000, 4",
+             "tier_kind": "rebate_percent", "management_fee_percent": "8",
+             "standalone_fee_percent": "15"}
+    client = _web(coordinator)
+
+    # when htmx asks for the preview
+    response = client.post("/console/programmes/preview/", terms, HTTP_HX_REQUEST="true")
+
+    # then the partial shows each tier, and nothing is stored
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and "USD 104,000.00" in body
+    assert not ChannelProgramme.objects.exists()
+
+    # a tier line it cannot read is named instead of a table
+    bad = client.post("/console/programmes/preview/", {**terms, "tiers": "50000"}).content.decode()
+    assert "Line 1: give a minimum spend and a percentage" in bad and "<table" not in bad
+
+
+def test_the_programme_form_asks_for_the_live_preview(coordinator):
+    body = _web(coordinator).get("/console/programmes/new/").content.decode()
+    assert 'hx-post="/console/programmes/preview/"' in body
+    assert 'hx-include="#programme-form"' in body
+    assert 'value="preview"' in body  # the plain form post still previews without script
+
+
+def test_firms_get_404_from_the_live_preview(firm_user):
+    assert _web(firm_user).post("/console/programmes/preview/", PROGRAMME).status_code == 404
+    assert not ChannelProgramme.objects.exists()
+
+
 def test_bad_programme_input_is_named_per_field_and_saves_nothing(coordinator):
     response = _web(coordinator).post("/console/programmes/new/", {
         **PROGRAMME, "markets": "XX", "tiers": "100000, 4\n50000, 2"})
@@ -72,13 +105,25 @@ def test_bad_programme_input_is_named_per_field_and_saves_nothing(coordinator):
     assert not ChannelProgramme.objects.exists()
 
 
-def test_a_programme_without_tiers_is_valid_and_the_page_says_it_cannot_pool_yet(coordinator):
+def test_a_programme_with_a_minimum_and_no_tiers_pools_for_access(coordinator):
     response = _web(coordinator).post("/console/programmes/new/", {**PROGRAMME, "tiers": ""})
 
     assert response.status_code == 302
     assert ChannelProgramme.objects.get().tiers == []
     page = _web(coordinator).get("/console/programmes/").content.decode()
-    assert "Matching cannot pool this programme yet" in page
+    assert "Matching cannot pool" not in page
+    assert ("No spend tiers: pools that reach the USD 50,000.00 minimum gain access and pay "
+            "the cooperative's 8% fee instead of 15% alone.") in page
+
+
+def test_a_programme_that_gives_a_pool_nothing_is_flagged(coordinator):
+    response = _web(coordinator).post("/console/programmes/new/", {
+        **PROGRAMME, "tiers": "", "minimum_spend": "0", "standalone_fee_percent": "8"})
+
+    assert response.status_code == 302
+    page = _web(coordinator).get("/console/programmes/").content.decode()
+    assert "Matching cannot pool this programme, so firms are not offered it: programme " \
+           "Amazon DSP pooled has no minimum spend, no spend tiers and no lower fee pooled" in page
 
 
 def test_coordinator_stops_offering_a_programme(coordinator):

@@ -4,13 +4,15 @@ the ad-need form that offers only what a programme buys; links in e-mails are ab
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
-from pooling.models import EmailPreference, Notification
+from pooling.models import AdNeed, EmailPreference, Notification
 from pooling.services.notifications import notify_firms
 from pooling.services.settlement import settlement_run
 from tests.factories import AdNeedFactory, ChannelProgrammeFactory, ShippingDemandFactory
@@ -134,8 +136,45 @@ def test_muted_kinds_send_no_mail(firm_user, firm, django_capture_on_commit_call
 
 def test_ad_need_form_offers_only_programmes_that_can_pool(firm_user, firm):
     can = ChannelProgrammeFactory(name="Tiered", markets=["US", "GB"], currency="USD")
-    ChannelProgrammeFactory(name="Tierless", tiers=[])
+    flat = ChannelProgrammeFactory(name="Flat", tiers=[], minimum_spend=0, markets=["FR"],
+                                   management_fee_percent=12, standalone_fee_percent=12)
+    ChannelProgrammeFactory(name="Retired", active=False, markets=["FR"])
     body = _web(firm_user).get("/needs/ad-needs/new/").content.decode()
-    assert f'value="{can.pk}"' in body and "Tierless" not in body
+    assert f'value="{can.pk}"' in body and f'value="{flat.pk}"' not in body
+    assert "Retired" not in body
+    # the programme left out is named with why
+    assert "Flat: programme Flat has no minimum spend, no spend tiers and no lower fee" in body
     assert 'value="GB"' in body and 'value="FR"' not in body
     assert '<option value="USD">USD</option>' in body
+
+
+def test_a_programme_with_a_minimum_and_no_tiers_takes_needs_and_one_that_gains_nothing_refuses(
+        firm_user, firm):
+    access = ChannelProgrammeFactory(name="Access only", tiers=[], minimum_spend=10000)
+    flat = ChannelProgrammeFactory(name="Flat", tiers=[], minimum_spend=0,
+                                   management_fee_percent=12, standalone_fee_percent=12)
+    today = timezone.localdate()
+    need = {"market": "US", "budget": "6000", "currency": "USD", "category": "home",
+            "flight_from": (today + dt.timedelta(days=5)).isoformat(),
+            "flight_to": (today + dt.timedelta(days=40)).isoformat()}
+    client = _web(firm_user)
+    body = client.get("/needs/ad-needs/new/").content.decode()
+    assert f'value="{access.pk}"' in body
+
+    refused = client.post("/needs/ad-needs/new/", {**need, "programme": flat.pk})
+    assert refused.status_code == 400
+    assert "Flat cannot form a pool, so it takes no needs" in refused.content.decode()
+    assert not AdNeed.objects.exists()
+
+    posted = client.post("/needs/ad-needs/new/", {**need, "programme": access.pk})
+    assert posted.status_code == 302
+    assert AdNeed.objects.get().programme == access
+
+
+def test_withdraw_is_offered_only_where_it_can_succeed(firm_user, firm):
+    open_need = ShippingDemandFactory(firm=firm, reference="PO-OPEN")
+    pooled = ShippingDemandFactory(firm=firm, reference="PO-LOCKED", status="pooled")
+    body = _web(firm_user).get("/needs/demands/").content.decode()
+    assert f'action="/needs/demands/{open_need.pk}/withdraw/"' in body
+    assert f'action="/needs/demands/{pooled.pk}/withdraw/"' not in body
+    assert "In a locked pool: it stays" in body

@@ -211,7 +211,8 @@ def test_unplaced_needs_keep_their_reason_and_the_run_carries_on():
     too_heavy = ShippingDemandFactory(destination="USNYC", mode="sea_fcl",
                                       gross_kg=Decimal("30000"), volume_cbm=Decimal("20"))
     short = ShippingDemandFactory(deliver_by=_today() + dt.timedelta(days=20))
-    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(tiers=[]))
+    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(
+        tiers=[], minimum_spend=0, management_fee_percent=12, standalone_fee_percent=12))
 
     # when matching runs
     run = _run()
@@ -228,7 +229,7 @@ def test_unplaced_needs_keep_their_reason_and_the_run_carries_on():
     assert reasons[("logistics", too_heavy.pk)].startswith(
         "heavier than any container's payload")
     assert reasons[("logistics", short.pk)].startswith("window too short")
-    assert reasons[("ads", no_tiers.pk)].endswith("has no spend tiers")
+    assert reasons[("ads", no_tiers.pk)].endswith("a pool gains nothing over buying alone")
 
 
 def test_ad_need_on_an_inactive_programme_is_unplaced_with_that_reason():

@@ -124,7 +124,8 @@ def test_progress_partial_polls_every_second_until_the_run_finishes(coordinator)
 def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_num_queries):
     # given a finished run with one pool and unplaced needs
     _market()
-    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(tiers=[]))
+    no_tiers = AdNeedFactory(programme=ChannelProgrammeFactory(
+        tiers=[], minimum_spend=0, management_fee_percent=12, standalone_fee_percent=12))
     call_command("match", stdout=StringIO())
     run = MatchingRun.objects.get()
     pool = Pool.objects.get()
@@ -144,7 +145,7 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     assert f"Ad need #{no_tiers.pk}" in body
     assert f'href="/console/needs/ad-needs/{no_tiers.pk}/"' in body
     assert no_tiers.firm.legal_name in body
-    assert "has no spend tiers" in body
+    assert "a pool gains nothing over buying alone" in body
     assert "hx-trigger" not in body
 
 
@@ -184,7 +185,7 @@ def test_match_command_runs_once_and_reports(capsys):
     text = out.getvalue()
     assert f"Matching run #{run.pk} succeeded" in text
     assert "Read 3 open demands" in text
-    assert "Proposed 1 pools; 1 needs left unplaced; saving USD 75.00." in text
+    assert "Proposed 1 pool; 1 need left unplaced; saving USD 75.00." in text
 
 
 def test_scheduled_task_runs_matching_once():

@@ -59,7 +59,7 @@ def test_one_bad_row_stores_nothing_and_names_row_and_column(api) -> None:
         "row 3.origin": ["'XXABC' starts with 'XX', which is not an ISO 3166-1 country."],
         "row 3.gross_kg": ["Gross weight must be above zero kg; got 0."],
     }
-    assert error["message"].startswith("1 of 3 rows have errors; nothing was imported.")
+    assert error["message"].startswith("1 of 3 rows has errors; nothing was imported.")
     assert not ShippingDemand.objects.exists()
 
 

@@ -36,4 +36,8 @@ def test_the_demo_catalogue_and_needs_load_once() -> None:
     assert sorted(AdNeed.objects.filter(programme=dsp).values_list("budget", flat=True)) == [
         Decimal("15000"), Decimal("18000"), Decimal("20000")]
     assert len(ctx["demands"]) == 14
-    assert len(ctx["ad_needs"]) == 4
+    assert len(ctx["ad_needs"]) == 6
+    google = ChannelProgramme.objects.get(name="Google Ads agency pool (demo figures)")
+    assert google.tiers == [] and google.minimum_spend == Decimal("10000")
+    assert sorted(AdNeed.objects.filter(programme=google).values_list("budget", flat=True)) == [
+        Decimal("5000"), Decimal("6000")]

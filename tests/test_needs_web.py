@@ -97,9 +97,9 @@ def test_the_chargeable_weight_follows_the_current_values(web) -> None:
     empty = web.post("/needs/demands/chargeable/", {"mode": "air"}).content.decode()
     half = web.post("/needs/demands/chargeable/", {"mode": "air", "gross_kg": "100"}).content.decode()
 
-    assert "200.000 kg" in air
-    assert "240.000 kg" in express
-    assert "2.500 W/M" in sea
+    assert ">200 kg<" in air
+    assert ">240 kg<" in express
+    assert "2.50 W/M" in sea
     assert "Choose a mode and give weight and volume (or package lines) to see it." in empty
     assert "This field is required." not in empty
     assert "This field is required." in half

@@ -182,8 +182,8 @@ def test_a_firm_filters_exports_and_reads_its_savings_and_notifications(page, li
 
     # withdrawing asks first
     page.locator("#demands details.confirm summary").first.click()
-    assert "Matching will no longer place it." in page.locator("#demands details.confirm").first \
-        .inner_text()
+    assert "Matching will no longer place it; if it is in a pool that has not locked, it " \
+           "leaves that pool" in page.locator("#demands details.confirm").first.inner_text()
 
     _nav(page, "Ad needs")
     check_page(page, "ad-needs")

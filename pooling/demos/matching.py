@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pooling.domain.wording import counted
 from pooling.models import (
     AdNeed,
     CapacityOffer,
@@ -41,8 +42,8 @@ def load(report: Any, ctx: dict[str, Any]) -> None:
                                  enqueue=False)
         run = matching_run_execute(run_id=run.pk)
         report.created.append(
-            f"matching run #{run.pk}: {run.status}, {run.proposed_count} pools proposed, "
-            f"{len(run.unplaced)} needs unplaced"
+            f"matching run #{run.pk}: {run.status}, {counted(run.proposed_count, 'pool')} proposed, "
+            f"{counted(len(run.unplaced), 'need')} unplaced"
         )
     ctx["matching_run"] = run
     # Every pool the demo's runs proposed, whatever later sections did with it.

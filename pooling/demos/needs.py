@@ -2,7 +2,9 @@
 
 Sea LCL Shenzhen→Los Angeles from five firms and air Shenzhen→Frankfurt from three
 share windows, so matching can consolidate them; three Amazon DSP needs in the US
-reach the managed-service minimum only together; one TikTok Live need stays unplaced.
+reach the managed-service minimum only together; two Google Ads needs, below its
+minimum alone, pool for access (the demo's Google Ads programme has a minimum and no
+tiers); one TikTok Live need stays unplaced.
 Dates are relative to today. Loading twice changes nothing: demands are keyed on firm
 and reference, ad needs on firm, programme and market, programmes on name.
 """
@@ -42,9 +44,7 @@ PROGRAMMES: list[dict[str, Any]] = [
      "min_flight_days": 14, "category_exclusive": False},
     {"name": "Google Ads agency pool (demo figures)", "channel": "google_ads",
      "business_model": "independent_site", "markets": ["DE", "FR", "GB", "US"],
-     "currency": "USD", "minimum_spend": Decimal("10000"),
-     "tiers": [{"min_spend": "10000", "discount_percent": "3"},
-               {"min_spend": "40000", "discount_percent": "5"}],
+     "currency": "USD", "minimum_spend": Decimal("10000"), "tiers": [],
      "management_fee_percent": Decimal("7"), "standalone_fee_percent": Decimal("12"),
      "min_flight_days": 21, "category_exclusive": False},
     {"name": "Meta ads agency pool (demo figures)", "channel": "meta_ads",
@@ -86,6 +86,8 @@ AD_NEEDS = [
     ("Pearl River Home Co", 0, "US", "18000", 10, 40, "home"),
     ("Mumbai Textiles Pvt Ltd", 0, "US", "15000", 16, 42, "apparel"),
     ("Osaka Beauty KK", 4, "US", "12000", 20, 30, "beauty"),
+    ("Kuwait Outdoor Co", 2, "US", "6000", 12, 30, "sports"),
+    ("Osaka Beauty KK", 2, "US", "5000", 15, 28, "beauty"),
 ]
 
 

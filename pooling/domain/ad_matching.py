@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pooling.domain import grouping
+from pooling.domain import grouping, wording
 from pooling.domain.money import largest_remainder, quantize, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -43,6 +43,7 @@ from pooling.domain.proposals import (
     fmt_money,
     signature,
 )
+from pooling.domain.wording import counted
 
 KIND = "ads"
 ZERO = Decimal(0)
@@ -125,8 +126,7 @@ def standalone_cost(programme: ProgrammeIn, budget: Decimal) -> Decimal | None:
 
 
 def _pct(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return f"{text}%"
+    return wording.percent(value)
 
 
 @dataclass
@@ -173,6 +173,20 @@ class _Group:
         return group
 
 
+def cannot_pool_reason(programme: ProgrammeIn) -> str | None:
+    """Why pooling gives this programme's needs nothing, or None when a pool can gain.
+
+    A pool gains access when the programme has a minimum spend (a member below it cannot
+    buy alone), a rebate or discount from a spend tier, or a management fee below the fee
+    a firm pays alone. A programme with a minimum and no tiers pools for access alone.
+    """
+    if (programme.minimum_spend > 0 or programme.tiers
+            or programme.management_fee_percent < programme.standalone_fee_percent):
+        return None
+    return (f"programme {programme.name} has no minimum spend, no spend tiers and no lower "
+            f"fee pooled: a pool gains nothing over buying alone")
+
+
 def _budget_key(need: AdNeedIn) -> tuple[Decimal, int]:
     return (-need.budget, need.id)
 
@@ -182,8 +196,9 @@ def _screen(need: AdNeedIn, programmes: Mapping[int, ProgrammeIn]) -> str | None
     programme = programmes.get(need.programme_id)
     if programme is None:
         return f"programme {need.programme_id} is not known"
-    if not programme.tiers:
-        return f"programme {programme.name} has no spend tiers"
+    unpoolable = cannot_pool_reason(programme)
+    if unpoolable is not None:
+        return unpoolable
     if need.market not in programme.markets:
         offered = ", ".join(sorted(programme.markets)) or "none"
         return (
@@ -218,7 +233,7 @@ def _shortfall_reason(group: _Group) -> str:
         )
     else:
         lead = (
-            f"with the {len(group.members) - 1} compatible need(s) left on {programme.name} "
+            f"with the {counted(len(group.members) - 1, 'compatible need')} left on {programme.name} "
             f"in {group.market} it pools {fmt_money(group.spend, cur)}"
         )
     minimum = fmt_money(programme.minimum_spend, cur)
@@ -362,7 +377,8 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
         else "no rebate tier"
     )
     reasons = [
-        f"All {len(members)} needs buy {programme.name} in market {group.market} in {cur}.",
+        f"{counted(len(members), 'need', whole=True).capitalize()} buy {programme.name} "
+        f"in market {group.market} in {cur}.",
         f"Their flights overlap from {group.start.isoformat()} to {group.end.isoformat()} "
         f"({days} days; the programme needs at least {programme.min_flight_days}).",
         f"Pooled spend {fmt_money(spend, cur)} reaches the "
@@ -697,6 +713,7 @@ __all__ = [
     "AdNeedIn",
     "ProgrammeIn",
     "Tier",
+    "cannot_pool_reason",
     "flight_days",
     "match_ads",
     "pool_cost",

@@ -36,7 +36,9 @@ from typing import Literal
 import numpy as np
 from scipy.optimize import linprog
 
+from pooling.domain import wording
 from pooling.domain.money import ZERO, largest_remainder, minor_unit, quantize, quantum
+from pooling.domain.wording import counted, verb
 
 CostFunction = Callable[[frozenset[str]], Decimal]
 """Cost of serving a group of members on its own (the empty group costs nothing)."""
@@ -111,7 +113,7 @@ class Allocation:
 
 
 def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{currency} {quantize(amount, currency):,}"
+    return wording.money(amount, currency)
 
 
 def _group(members: Iterable[str]) -> str:
@@ -991,8 +993,8 @@ def settle_split(
                 left = core_violations(shares, cached, ids, currency=currency)
                 if left:
                     explanation.append(
-                        f"After rounding to whole minor units {len(left)} groups still "
-                        "exceed their own cost slightly."
+                        f"After rounding to whole minor units {counted(len(left), 'group')} still "
+                        f"{verb(len(left), 'exceeds its', 'exceed their')} own cost slightly."
                     )
             else:
                 explanation.append(

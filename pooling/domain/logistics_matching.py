@@ -48,7 +48,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 
-from pooling.domain import fit, grouping, packing
+from pooling.domain import fit, grouping, packing, wording
 from pooling.domain.money import largest_remainder, quantum
 from pooling.domain.proposals import (
     MatchResult,
@@ -76,6 +76,7 @@ from pooling.domain.units import (
     chargeable_weight,
     mode_family,
 )
+from pooling.domain.wording import counted
 
 KIND = "logistics"
 ZERO = Decimal(0)
@@ -248,13 +249,13 @@ def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:
     payload = max(e.payload_kg for e in card.equipment)
     if demand.gross_kg > payload:
         return (
-            f"heavier than any container's payload ({payload:,} kg) and the rate card has "
+            f"heavier than any container's payload ({wording.kg(payload)}) and the rate card has "
             f"no LCL rate"
         )
     space = max(e.usable_cbm for e in card.equipment)
     if demand.volume_cbm > space:
         return (
-            f"larger than any container's usable space ({space:,} CBM) and the rate card "
+            f"larger than any container's usable space ({wording.number(space)} CBM) and the rate card "
             f"has no LCL rate"
         )
     return None
@@ -730,7 +731,8 @@ def _proposal(
     arrival = ship_date + timedelta(days=card.transit_days)
     classes = sorted({c.demand.cargo_class for c in members})
     reasons = [
-        f"All {len(members)} demands ship {group.origin}\u2192{group.destination} by "
+        f"{counted(len(members), 'demand', whole=True).capitalize()} ship "
+        f"{group.origin}\u2192{group.destination} by "
         f"{_FAMILY_LABEL[family]} on rate card {card.id} v{card.version} "
         f"({card.origin}\u2192{card.destination}).",
         f"Ship date {ship_date.isoformat()} lies in every window: each is ready at least "

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from pooling.domain import wording
 from pooling.domain.money import quantum
 
 ZERO = Decimal(0)
@@ -166,8 +167,7 @@ def _quantum(currency: str) -> Decimal:
 
 def fmt_money(amount: Decimal, currency: str) -> str:
     """'USD 38,000.00': thousands separators and the currency's minor unit."""
-    rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
-    return f"{currency} {rounded:,}"
+    return wording.money(amount, currency)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
+from pooling.domain import wording
 from pooling.domain.allocation import (
     EXACT_CORE_LIMIT,
     Allocation,
@@ -50,7 +51,7 @@ class Document:
 
 
 def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{currency} {quantize(amount, currency):,}"
+    return wording.money(amount, currency)
 
 
 def document_lines(doc: Document) -> list[CostLine]:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from pooling.domain import wording
 from pooling.domain.money import MoneyError, minor_unit, quantize, quantum
 from pooling.domain.units import (
     KG,
@@ -300,8 +301,8 @@ def _validate_breaks(breaks: tuple[WeightBreak, ...], mode: Mode) -> None:
         if previous is not None and brk.min_kg <= previous:
             problem = "repeats" if brk.min_kg == previous else "is below"
             raise TariffError(
-                f"Weight break {index + 1} at {brk.min_kg} kg {problem} the break before it "
-                f"({previous} kg); breaks must be strictly ascending.",
+                f"Weight break {index + 1} at {_fmt(brk.min_kg)} kg {problem} the break before "
+                f"it ({_fmt(previous)} kg); breaks must be strictly ascending.",
                 field="weight_breaks",
             )
         previous = brk.min_kg
@@ -369,8 +370,8 @@ def _check_cargo(gross_kg: object, volume_cbm: object, *, allow_empty: bool = Fa
 
 
 def _fmt(value: Decimal) -> str:
-    """A plain, trailing-zero-free rendering of a quantity (45, 0.3, 1200)."""
-    return format(value.normalize(), "f")
+    """A quantity without a tail of zeros, grouped: 45, 0.3, 1,200."""
+    return wording.number(value)
 
 
 def _break_label(brk: WeightBreak) -> str:

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 
 from accounts.models import Firm
 from accounts.reference import ProductCategory
+from pooling.domain import wording
 
 from .choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
 from .fields import CountryField, CurrencyField, LocodeField, MoneyField, VolumeField, WeightField
@@ -69,7 +70,7 @@ class ShippingDemand(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.origin}→{self.destination} {self.get_mode_display()} {self.gross_kg} kg"
+        return f"{self.origin}→{self.destination} {self.get_mode_display()} {wording.kg(self.gross_kg)}"
 
 
 class PackageLine(models.Model):
@@ -164,4 +165,4 @@ class AdNeed(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme} {self.market} {self.currency} {self.budget}"
+        return f"{self.programme} {self.market} {wording.money(self.budget, self.currency)}"

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from accounts.models import Partner
 from pooling import adapters
-from pooling.domain.ad_matching import ProgrammeIn
+from pooling.domain import wording
+from pooling.domain.ad_matching import ProgrammeIn, cannot_pool_reason
 from pooling.domain.formats import FormatError
 from pooling.models import (
     AdNeed,
@@ -28,6 +29,7 @@ from pooling.models import (
     ShippingDemand,
     WebhookDelivery,
 )
+from pooling.models.choices import CargoClass
 
 RATE_CARD_FIELDS = (
     ("currency", "Currency"), ("valid_from", "Valid from"), ("valid_to", "Valid to"),
@@ -159,14 +161,51 @@ class RateCardLane:
     rows: list[tuple[str, list[tuple[Any, bool]]]]
 
 
-def _shown(value: Any) -> Any:
-    """A rate card value as a person reads it: lists of objects one per line, yes/no."""
+def _shown(name: str, value: Any, currency: str) -> Any:
+    """A rate card value as a person reads it: money with its currency, weights in kg,
+    lists of objects one per line, yes/no."""
+    if value is None or value == "" or value == []:
+        return None
     if isinstance(value, bool):
         return "yes" if value else "no"
+    number = wording.as_decimal(value) if not isinstance(value, list) else None
+    if name in ("minimum_charge", "lcl_rate_per_wm") and number is not None:
+        return wording.money(number, currency)
+    if name == "kg_per_cbm" and number is not None:
+        return wording.kg(number)
+    if name == "lcl_minimum_wm" and number is not None:
+        return wording.wm(number)
+    if name == "transit_days" and number is not None:
+        return wording.counted(int(number), "day")
     if isinstance(value, list):
-        return "\n".join(", ".join(f"{k} {v}" for k, v in item.items()) if isinstance(item, dict)
-                         else str(item) for item in value)
+        return "\n".join(_item(name, item, currency) for item in value)
     return value
+
+
+def _item(name: str, item: Any, currency: str) -> str:
+    if not isinstance(item, dict):
+        return str(dict(CargoClass.choices).get(item, item)) if name == "allowed_cargo_classes" \
+            else str(item)
+    def dec(key: str) -> Any:
+        return wording.as_decimal(item.get(key))
+    if name == "weight_breaks" and dec("min_kg") is not None and dec("rate_per_kg") is not None:
+        label = item.get("label") or ("N" if dec("min_kg") == 0 else f"+{wording.number(dec('min_kg'))}")
+        return (f"{label}: from {wording.kg(dec('min_kg'))}, "
+                f"{wording.money(dec('rate_per_kg'), currency)} per kg")
+    if name == "equipment" and dec("price") is not None:
+        parts = [f"{item.get('code', '')}: {wording.money(dec('price'), currency)}"]
+        if dec("usable_cbm") is not None:
+            parts.append(wording.cbm(dec("usable_cbm")))
+        if dec("payload_kg") is not None:
+            parts.append(f"{wording.kg(dec('payload_kg'))} payload")
+        return ", ".join(parts)
+    if name == "fees" and dec("amount") is not None:
+        return " ".join(p for p in (item.get("code", ""), item.get("description", ""),
+                                    wording.money(dec("amount"), currency)) if p)
+    if name == "surcharges" and dec("percent") is not None:
+        return " ".join(p for p in (item.get("code", ""), item.get("description", ""),
+                                    wording.percent(dec("percent"))) if p)
+    return ", ".join(f"{k} {v}" for k, v in item.items())
 
 
 def rate_card_lanes(*, partner: Partner) -> list[RateCardLane]:
@@ -178,7 +217,7 @@ def rate_card_lanes(*, partner: Partner) -> list[RateCardLane]:
     for (origin, destination, mode), versions in cards.items():
         rows = []
         for name, label in RATE_CARD_FIELDS:
-            values = [_shown(getattr(card, name)) for card in versions]
+            values = [_shown(name, getattr(card, name), card.currency) for card in versions]
             rows.append((label, [(value, index > 0 and value != values[index - 1])
                                  for index, value in enumerate(values)]))
         lanes.append(RateCardLane(origin, destination, mode, versions, rows))
@@ -205,9 +244,17 @@ def programmes_catalogue() -> QuerySet[ChannelProgramme]:
     ).order_by("-active", "channel", "name")
 
 
-def programme_can_pool(programme: ChannelProgramme) -> bool:
-    """Matching places needs only on programmes with a spend tier it can read."""
+def programme_pool_blocker(programme: Any) -> str | None:
+    """Why matching cannot pool needs on this programme's terms, or None when it can: the
+    one rule (`ad_matching.cannot_pool_reason`), plus tiers that cannot be read."""
     try:
-        return bool(adapters.programme_tiers(programme))
-    except FormatError:
-        return False
+        terms = adapters.programme_in(programme)
+    except FormatError as exc:
+        return f"programme {programme.name} has tiers that cannot be read: {exc}"
+    return cannot_pool_reason(terms)
+
+
+def programme_can_pool(programme: Any) -> bool:
+    """Matching places needs on a programme whose terms give a pool something: a minimum
+    spend to reach, a tier, or a lower fee than buying alone."""
+    return programme_pool_blocker(programme) is None

@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import Partner
 from accounts.reference import validate_currency
 from coop.errors import Conflict
+from pooling.domain import wording
 from pooling.feed.invoices import InvoiceError, InvoiceIn, InvoiceLineIn, check_invoice
 from pooling.models import Invoice, InvoiceLine, Pool
 from pooling.selectors.settlement import dispute_window
@@ -93,7 +94,7 @@ def invoice_post(
                 f"Pool #{pool.pk} is {pool.get_state_display().lower()}; it can be invoiced "
                 "once delivered.", fields={"pool": ["The pool is not ready to be invoiced."]})
         pool_transition(pool=pool, to=Pool.State.INVOICED, actor_label=partner.name,
-                        action="invoiced", reason=f"Invoice {number}: {currency} {total}.")
+                        action="invoiced", reason=f"Invoice {number}: {wording.money(total, currency)}.")
     invoice = Invoice.objects.create(
         partner=partner, pool=pool, number=number, kind=kind, corrects=corrected,
         currency=currency, issue_date=issue_date, total=total,

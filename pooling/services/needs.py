@@ -25,12 +25,13 @@ from coop import inputs
 from coop.errors import Conflict, NotFound
 from coop.inputs import InputError as _Invalid
 from coop.inputs import excerpt
-from pooling.domain import units
+from pooling.domain import units, wording
 from pooling.domain.ad_matching import flight_days
 from pooling.domain.formats import FormatError, tiers_from_json, tiers_to_json
 from pooling.domain.money import minor_unit, quantize
 from pooling.models import AdNeed, ChannelProgramme, PackageLine, Pool, PoolMember, ShippingDemand
 from pooling.models.choices import BusinessModel, CargoClass, Channel, Incoterm, Mode
+from pooling.selectors.console import programme_pool_blocker
 from pooling.services.locks import lock_firm_need, lock_pools, lock_programme
 from pooling.services.pools import pool_members_out
 
@@ -332,11 +333,11 @@ def _measures(
     if volume_cbm <= 0:
         c.add("lines", "The package lines add up to no volume; check the dimensions.")
     if gross_kg > MAX_GROSS_KG:
-        c.add("lines", f"The package lines weigh {gross_kg:,} kg; one demand may weigh at most "
-                       f"{MAX_GROSS_KG:,} kg.")
+        c.add("lines", f"The package lines weigh {wording.kg(gross_kg)}; one demand may weigh at "
+                       f"most {wording.kg(MAX_GROSS_KG)}.")
     if volume_cbm > MAX_VOLUME_CBM:
-        c.add("lines", f"The package lines measure {volume_cbm:,} CBM; one demand may measure "
-                       f"at most {MAX_VOLUME_CBM:,} CBM.")
+        c.add("lines", f"The package lines measure {wording.cbm(volume_cbm)}; one demand may "
+                       f"measure at most {wording.number(MAX_VOLUME_CBM)} CBM.")
     return gross_kg, volume_cbm, lines
 
 
@@ -675,6 +676,9 @@ def _programme(value: Any) -> ChannelProgramme:
         raise _Invalid(f"No programme with id {pk}.")
     if not programme.active:
         raise _Invalid(f"{programme.name} is not taking new needs.")
+    blocker = programme_pool_blocker(programme)
+    if blocker is not None:
+        raise _Invalid(f"{programme.name} cannot form a pool, so it takes no needs: {blocker}.")
     return programme
 
 

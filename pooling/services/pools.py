@@ -28,6 +28,7 @@ from pooling.domain.formats import FormatError
 from pooling.domain.proposals import fmt_money
 from pooling.domain.repricing import Repriced, reprice_ads, reprice_logistics
 from pooling.domain.tariff import TariffError
+from pooling.domain.wording import counted
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import AdNeed, Pool, PoolMember, ShippingDemand
 from pooling.selectors.pools import ad_need_misfit, demand_misfit
@@ -39,6 +40,12 @@ from pooling.services.transitions import (
     pool_transition,
     record_event,
 )
+
+
+def _when(moment: datetime) -> str:
+    """A deadline as the audit trail reads it: local time to the minute, with its zone."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
+
 
 S = Pool.State
 M = PoolMember.Status
@@ -198,7 +205,7 @@ def pool_members_out(*, pool: Pool, members: list[PoolMember], status: str, acto
     PoolMember.objects.filter(pk__in=[m.pk for m in members]).update(
         status=status, note=(reason or action)[:300], updated_at=timezone.now())
     _set_count(pool)
-    reason = reason or f"{len(members)} need(s) out."
+    reason = reason or f"{counted(len(members), 'need')} out."
     if pool.member_count == 0:
         record_event(pool=pool, action=action, actor=actor, actor_label=actor_label,
                      reason=reason)
@@ -242,7 +249,7 @@ def pool_approve(*, pool: Pool, actor: Any) -> Pool:
     notify_users(
         users=User.objects.filter(is_coordinator=True, is_active=True), kind="approval",
         pool=locked, url=url, title=f"Pool #{locked.pk} approved",
-        body=f"{_label(actor)} approved {locked} with {len(members)} members; "
+        body=f"{_label(actor)} approved {locked} with {counted(len(members), 'member')}; "
              f"invitations are out.",
     )
     return locked
@@ -300,8 +307,8 @@ def pool_deadline_set(*, pool: Pool, actor: Any, deadline: datetime) -> Pool:
     locked.join_deadline = deadline
     locked.save(update_fields=["join_deadline", "updated_at"])
     record_event(pool=locked, action="deadline", actor=actor,
-                 reason=f"Join deadline {before.isoformat() if before else 'unset'} → "
-                        f"{deadline.isoformat()}")
+                 reason=f"Join deadline {_when(before) if before else 'unset'} → "
+                        f"{_when(deadline)}")
     pool.join_deadline = deadline
     return locked
 
@@ -364,7 +371,7 @@ def _lock(pool: Pool, *, actor: Any, actor_label: str, reason: str) -> Pool:
         notify_firms(
             firms=[member.firm], kind="lock", pool=locked, url=pool_url(locked),
             title=f"Pool #{locked.pk} is locked",
-            body=f"{locked} is locked with {len(members)} members. Your projected share is "
+            body=f"{locked} is locked with {counted(len(members), 'member')}. Your projected share is "
                  f"{fmt_money(member.projected_share, locked.currency)}; the partner books next.",
         )
     from pooling.services.webhooks import booking_request_payload
@@ -485,7 +492,7 @@ def _step_out(*, pool: Pool, firm: Firm, actor: Any, reason: str, status: str,
                        f"{'pending' if action == 'decline' else 'current'} member.")
     pool_members_out(pool=locked, members=members, status=status, actor=actor, action=action,
                      actor_label=_label(actor, firm),
-                     reason=(f"{reason} " if reason else "") + f"{len(members)} need(s) out.")
+                     reason=(f"{reason} " if reason else "") + f"{counted(len(members), 'need')} out.")
     return locked
 
 
@@ -564,7 +571,7 @@ def pool_lock_due(*, pool_id: int, now: datetime | None = None) -> str:
         if locked.state not in (S.APPROVED, S.OPEN) or locked.join_deadline is None \
                 or locked.join_deadline > now:
             return "skipped"
-        deadline = locked.join_deadline.isoformat()
+        deadline = _when(locked.join_deadline)
         _drop_pending(locked)
         problems: tuple[str, ...]
         if _active(locked).count() < 2:

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import Firm, Partner
 from coop.errors import ApplicationError, Conflict
+from pooling.domain import wording
 from pooling.domain.allocation import AllocationError, CostLine, MemberLoad
 from pooling.domain.formats import FormatError, Placement
 from pooling.domain.money import ZERO, MoneyError, quantize
@@ -51,6 +52,7 @@ from pooling.domain.settlement import (
     plan_logistics,
 )
 from pooling.domain.tariff import RateCard as DomainRateCard
+from pooling.domain.wording import counted
 from pooling.feed.ratecards import RateCardParseError, card_from_row
 from pooling.models import (
     Account,
@@ -169,7 +171,7 @@ def _q(amount: Decimal, currency: str) -> Decimal:
 
 
 def _fmt(amount: Decimal, currency: str) -> str:
-    return f"{currency} {_q(amount, currency):,}"
+    return wording.money(amount, currency)
 
 
 MEMBER_FIELDS = ("id", "pool_id", "firm_id", "demand_id", "ad_need_id", "status",
@@ -565,7 +567,7 @@ def _announce(settlements: Sequence[Settlement], plans: dict[int, _Plan]) -> Non
             notify_firms(firms=firms, kind="settlement", pool=pool,
                          title=f"Pool #{pool.pk} is settled",
                          body=f"The partner's invoice ({_fmt(s.total, s.currency)}) was split "
-                              f"among {len(plan.shares)} members; see your statement for your "
+                              f"among {counted(len(plan.shares), 'member')}; see your statement for your "
                               "share.",
                          url="/statements/")
         if plan.partner is not None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from pooling.domain.money import MoneyError, minor_unit, quantize
+from pooling.domain import wording
 from pooling.models import Pool
 from pooling.models.choices import CargoClass, Mode
 
@@ -28,35 +28,45 @@ _LABELS: dict[str, str] = {
 
 
 def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
+    return wording.as_decimal(value)
 
 
 @register.filter
 def amount(value: Any, currency: str = "USD") -> str:
     """`1234.5|amount:"USD"` → "1,234.50": grouped, with the currency's decimals."""
     number = _decimal(value)
-    if number is None:
-        return "—"
-    try:
-        return f"{quantize(number, str(currency)):,.{minor_unit(str(currency))}f}"
-    except MoneyError:
-        return f"{number:,.2f}"
+    return "—" if number is None else wording.amount(number, str(currency))
 
 
 @register.filter
 def money(value: Any, currency: str = "USD") -> str:
     """`1234.5|money:"USD"` → "USD 1,234.50"; JPY without decimals, KWD with three."""
     number = _decimal(value)
-    if number is None:
-        return "—"
-    return f"{currency} {amount(number, currency)}"
+    return "—" if number is None else wording.money(number, str(currency))
+
+
+def _unit(format_: Any) -> Any:
+    def render(value: Any) -> str:
+        number = _decimal(value)
+        return "—" if number is None else str(format_(number))
+    render.__doc__ = format_.__doc__
+    return render
+
+
+kg = register.filter("kg", _unit(wording.kg))
+cbm = register.filter("cbm", _unit(wording.cbm))
+wm = register.filter("wm", _unit(wording.wm))
+percent = register.filter("percent", _unit(wording.percent))
+qty = register.filter("qty", _unit(wording.number))
+
+
+@register.filter
+def count(value: Any, noun: str) -> str:
+    """`3|count:"row"` → "3 rows", `1|count:"row"` → "1 row"; an irregular plural after a
+    comma: `2|count:"box,boxes"`. A list counts its items."""
+    number = len(value) if isinstance(value, list | tuple | set | dict) else int(value or 0)
+    singular, _, plural_form = str(noun).partition(",")
+    return wording.counted(number, singular, plural_form or None)
 
 
 @register.filter

@@ -49,8 +49,8 @@ class ProgrammeForm(forms.Form):
         required=False, label="Spend tiers",
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "50000, 2\n100000, 4"}),
         help_text="One tier a line: minimum spend, rebate or discount in percent, e.g. 50000, 2. "
-                  "Matching pools a programme once it has a tier; a tier at the minimum with 0 "
-                  "is enough, and its pools save the difference in fees.")
+                  "Optional: with a minimum spend and no tiers, pools gain access to the "
+                  "programme and the difference in fees.")
     tier_kind = forms.ChoiceField(choices=[("rebate_percent", "Rebate"),
                                            ("discount_percent", "Discount")], label="Tiers give a")
     management_fee_percent = forms.CharField(label="Cooperative's management fee (%)", initial="0")
@@ -88,10 +88,33 @@ class ProgrammeForm(forms.Form):
             self.add_errors(exc)
             return None
 
+    def preview(self) -> tuple[list[Any] | None, list[str]]:
+        """The tier preview of what the form holds so far, and what stops it, without
+        saving: fields the preview does not read are filled in when they are blank."""
+        data = self.data.copy()  # type: ignore[attr-defined]
+        for name, stand_in in PREVIEW_STAND_INS.items():
+            if not str(data.get(name) or "").strip():
+                data[name] = stand_in
+        form = ProgrammeForm(data)
+        parsed = form.parse()
+        if parsed is None:
+            return None, [f"{form.fields[name].label}: {error}" if name in form.fields else str(error)
+                          for name, errors in form.errors.items()
+                          if name in PREVIEW_FIELDS or name == "__all__" for error in errors]
+        return tier_preview(selectors.programme_in(parsed)), []
+
     def add_errors(self, exc: ValidationError) -> None:
         for name, errors in exc.message_dict.items():
             for error in errors:
                 self.add_error(name if name in self.fields else None, error)
+
+
+# The preview reads only the money terms; a half-filled form still previews them.
+PREVIEW_FIELDS = ("currency", "minimum_spend", "tiers", "tier_kind", "management_fee_percent",
+                  "standalone_fee_percent")
+PREVIEW_STAND_INS = {"name": "Preview", "channel": Channel.choices[0][0],
+                     "business_model": BusinessModel.choices[0][0], "markets": "US",
+                     "min_flight_days": "14"}
 
 
 def _initial(programme: ChannelProgramme) -> dict[str, Any]:
@@ -109,7 +132,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = list(selectors.programmes_catalogue())
     for programme in programmes:
         programme.preview = tier_preview(selectors.programme_in(programme))  # type: ignore[attr-defined]
-        programme.can_pool = selectors.programme_can_pool(programme)  # type: ignore[attr-defined]
+        programme.pool_blocker = selectors.programme_pool_blocker(programme)  # type: ignore[attr-defined]
     return render(request, "pooling/console/programmes.html", {"programmes": programmes})
 
 
@@ -159,6 +182,16 @@ def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
                 return redirect("pooling:console-programmes")
         return _programme_form_page(request, form, programme, status=400)
     return _programme_form_page(request, form, programme)
+
+
+@require_POST
+@coordinator_required
+def programme_preview(request: HttpRequest) -> HttpResponse:
+    """The tier preview for the programme form as it is being typed (htmx); saves nothing."""
+    preview, problems = ProgrammeForm(request.POST).preview()
+    return render(request, "pooling/console/_tier_preview_body.html", {
+        "preview": preview, "problems": problems,
+        "currency": str(request.POST.get("currency", "")).strip().upper()})
 
 
 @require_POST
@@ -333,6 +366,7 @@ urlpatterns = [
     path("console/programmes/", programme_list, name="console-programmes"),
     path("console/programmes/new/", programme_new, name="console-programme-new"),
     path("console/programmes/<int:programme_id>/", programme_edit, name="console-programme-edit"),
+    path("console/programmes/preview/", programme_preview, name="console-programme-preview"),
     path("console/programmes/<int:programme_id>/active/", programme_active,
          name="console-programme-active"),
     path("console/fx/", fx_rates, name="console-fx"),

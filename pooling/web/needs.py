@@ -22,9 +22,10 @@ from accounts.reference import ProductCategory, country_choices
 from accounts.selectors import firms_excludable
 from coop.errors import ApplicationError, Conflict
 from pooling import csv_import
+from pooling.domain.wording import counted
 from pooling.models.choices import CargoClass, Incoterm, Mode
 from pooling.selectors import needs as selectors
-from pooling.selectors.console import programme_can_pool
+from pooling.selectors.console import programme_can_pool, programme_pool_blocker
 from pooling.services import needs as services
 
 # --- forms -------------------------------------------------------------------
@@ -130,8 +131,14 @@ def lines_from_text(text: str) -> list[dict[str, str]] | str:
 
 
 def programmes_offered() -> list[Any]:
-    """Active programmes that can form a pool: matching reads at least one tier from them."""
+    """Active programmes that can form a pool (`programme_pool_blocker` finds nothing)."""
     return [p for p in selectors.programmes_list(active_only=True) if programme_can_pool(p)]
+
+
+def programmes_not_offered() -> list[tuple[Any, str]]:
+    """Active programmes the form leaves out, each with why it cannot form a pool."""
+    return [(p, reason) for p in selectors.programmes_list(active_only=True)
+            if (reason := programme_pool_blocker(p)) is not None]
 
 
 class AdNeedForm(SharedValidatorForm):
@@ -154,6 +161,7 @@ class AdNeedForm(SharedValidatorForm):
         self.firm = firm
         offered = programmes_offered()
         self.nothing_offered = not offered
+        self.not_offered = programmes_not_offered()
         self.fields["programme"].widget.choices = [("", "Choose a programme")] + [  # type: ignore[attr-defined]
             (str(p.pk), f"{p.name} ({p.currency} {p.minimum_spend:,.0f} minimum, "
                         f"{p.min_flight_days}-day minimum flight)")
@@ -297,7 +305,7 @@ def demand_import(request: HttpRequest) -> HttpResponse:
                 where, _, column = key.partition(".")
                 errors.extend((where, column, message) for message in messages_)
         else:
-            return _done(request, f"Imported {result.created:,} shipping demands.")
+            return _done(request, f"Imported {counted(result.created, 'shipping demand')}.")
     status = 400 if summary or form.errors else 200
     return render(request, "pooling/needs/import.html", {
         "form": form, "errors": errors, "summary": summary,

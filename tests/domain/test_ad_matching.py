@@ -14,7 +14,9 @@ from pooling.domain.ad_matching import (
     AdNeedIn,
     ProgrammeIn,
     Tier,
+    cannot_pool_reason,
     match_ads,
+    pool_cost,
     standalone_cost,
 )
 from pooling.domain.proposals import MatchResult
@@ -158,7 +160,8 @@ def test_flights_must_overlap_for_the_programme_minimum() -> None:
 
 
 def test_screening_reasons() -> None:
-    no_tiers = ProgrammeIn(**{**DSP.__dict__, "id": 2, "name": "Reseller", "tiers": ()})
+    no_tiers = ProgrammeIn(**{**DSP.__dict__, "id": 2, "name": "Reseller", "tiers": (),
+                          "minimum_spend": D(0), "standalone_fee_percent": DSP.management_fee_percent})
     result = match_ads(
         [
             need(1, 10, "30000", market="DE"),
@@ -171,7 +174,8 @@ def test_screening_reasons() -> None:
     why = reasons(result)
     assert "market DE" in why[1]
     assert "EUR" in why[2] and "USD" in why[2]
-    assert why[3] == "programme Reseller has no spend tiers"
+    assert why[3] == ("programme Reseller has no minimum spend, no spend tiers and no lower fee "
+                      "pooled: a pool gains nothing over buying alone")
     assert "programme 9" in why[4]
 
 
@@ -298,3 +302,57 @@ def test_pool_properties(
     shuffled = list(needs)
     rnd.shuffle(shuffled)
     assert match_ads(shuffled, list(reversed(programmes))) == result
+
+
+# A programme with a minimum and no spend tiers: pools buy access (and the fee difference).
+ACCESS_ONLY = ProgrammeIn(**{**DSP.__dict__, "id": 7, "name": "Google Ads agency pool",
+                             "minimum_spend": D("10000"), "tiers": (),
+                             "management_fee_percent": D("7"),
+                             "standalone_fee_percent": D("12")})
+
+
+def test_needs_on_a_programme_without_tiers_pool_to_reach_its_minimum() -> None:
+    # given two budgets below the 10,000 minimum and one that is alone too small even paired
+    needs = [need(1, 10, "6000", programme=7), need(2, 11, "5000", programme=7)]
+
+    # when matching runs
+    result = match_ads(needs, [ACCESS_ONLY])
+
+    # then they pool: 11,000 reaches the minimum, no rebate, a 7% fee; both gain access
+    assert len(result.pools) == 1 and result.unplaced == ()
+    pool = result.pools[0]
+    assert pool.total_cost == D("11770.00")
+    assert [(m.need_id, m.standalone_cost, m.share, m.saving) for m in pool.members] == [
+        (1, None, D("6420.00"), None), (2, None, D("5350.00"), None)]
+    assert pool.plan["tier_min_spend"] is None and pool.plan["rebate"] == "0.00"
+    assert pool.reasons[0] == "Both needs buy Google Ads agency pool in market US in USD."
+
+
+def test_without_tiers_a_member_who_pays_more_pooled_than_alone_stays_out() -> None:
+    # given the cooperative's fee above the fee a firm pays alone
+    dear = ProgrammeIn(**{**ACCESS_ONLY.__dict__, "management_fee_percent": D("10"),
+                          "standalone_fee_percent": D("5")})
+    needs = [need(1, 10, "15000", programme=7), need(2, 11, "6000", programme=7),
+             need(3, 12, "5000", programme=7)]
+
+    # when matching runs
+    result = match_ads(needs, [dear])
+
+    # then the firm that reaches the minimum alone buys alone; the two below it pool
+    assert [sorted(m.need_id for m in p.members) for p in result.pools] == [[2, 3]]
+    assert all(m.saving is None for m in result.pools[0].members)  # access gained
+    assert pool_cost(dear, [needs[0], needs[1]]) is None
+
+
+def test_a_programme_pools_when_a_pool_can_gain_something() -> None:
+    assert cannot_pool_reason(ACCESS_ONLY) is None  # a minimum: access
+    assert cannot_pool_reason(DSP) is None  # tiers
+    fees_only = ProgrammeIn(**{**ACCESS_ONLY.__dict__, "minimum_spend": D(0)})
+    assert cannot_pool_reason(fees_only) is None  # 7% pooled against 12% alone
+    nothing = ProgrammeIn(**{**fees_only.__dict__, "standalone_fee_percent": D("7")})
+    assert cannot_pool_reason(nothing) == (
+        "programme Google Ads agency pool has no minimum spend, no spend tiers and no lower "
+        "fee pooled: a pool gains nothing over buying alone")
+    result = match_ads([need(1, 10, "6000", programme=7), need(2, 11, "5000", programme=7)],
+                       [nothing])
+    assert result.pools == () and len(result.unplaced) == 2

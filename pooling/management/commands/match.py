@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from pooling.domain.wording import counted
 from pooling.models import MatchingRun
 from pooling.services.matching import matching_run_execute, matching_run_start
 
@@ -22,10 +23,12 @@ class Command(BaseCommand):
         saving = ", ".join(f"{cur} {amount}" for cur, amount in run.total_saving.items())
         self.stdout.write(
             f"Matching run #{run.pk} succeeded in {run.duration_ms} ms.\n"
-            f"Read {inputs.get('demands', 0)} open demands, {inputs.get('ad_needs', 0)} ad "
-            f"needs, {inputs.get('rate_cards', 0)} rate cards, "
-            f"{inputs.get('capacity_offers', 0)} capacity offers, "
-            f"{inputs.get('programmes', 0)} programmes.\n"
-            f"Proposed {run.proposed_count} pools; {len(run.unplaced)} needs left unplaced; "
+            f"Read {counted(inputs.get('demands', 0), 'open demand')}, "
+            f"{counted(inputs.get('ad_needs', 0), 'ad need')}, "
+            f"{counted(inputs.get('rate_cards', 0), 'rate card')}, "
+            f"{counted(inputs.get('capacity_offers', 0), 'capacity offer')}, "
+            f"{counted(inputs.get('programmes', 0), 'programme')}.\n"
+            f"Proposed {counted(run.proposed_count, 'pool')}; {counted(len(run.unplaced), 'need')} "
+            f"left unplaced; "
             f"saving {saving or 'nothing'}."
         )
