@@ -53,6 +53,7 @@ from pooling.selectors.matching import (
     matching_input_read,
     matching_units_count,
 )
+from pooling.services.bulk import instances_insert, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ logger = logging.getLogger(__name__)
 HEADROOM = 2
 # One key for pg_advisory_xact_lock: two runs never save pools at the same time.
 SAVE_LOCK_KEY = 0x6D61746368  # "match"
-BATCH = 1000
 STUCK_AFTER = timedelta(hours=2)
 
 S = MatchingRun.Status
@@ -449,12 +449,9 @@ def _pools_save(
                 blocked.append(proposal)
             else:
                 fresh.append(proposal)
-        pools = Pool.objects.bulk_create(
-            [_pool_row(run_id, data, p) for p in fresh], batch_size=BATCH
-        )
-        PoolMember.objects.bulk_create(
-            [row for pool, p in zip(pools, fresh, strict=True) for row in members_from_proposal(pool, p)],
-            batch_size=BATCH,
-        )
-        PoolEvent.objects.bulk_create(_event_rows(run_id, pools), batch_size=BATCH)
+        pools = [_pool_row(run_id, data, p) for p in fresh]
+        instances_insert(Pool, pools)
+        rows_insert(PoolMember, [row for pool, p in zip(pools, fresh, strict=True)
+                                 for row in members_from_proposal(pool, p)])
+        rows_insert(PoolEvent, _event_rows(run_id, pools))
     return list(zip(pools, fresh, strict=True)), skipped, turned_down, blocked

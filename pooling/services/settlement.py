@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.utils import timezone
 
@@ -68,6 +68,7 @@ from pooling.models import (
     SettlementShare,
     SpendReport,
 )
+from pooling.services.bulk import copy_rows, ids_reserve, rows_insert
 from pooling.services.ledger import (
     LEDGER_ENTRY_COLUMNS,
     AccountCache,
@@ -588,42 +589,6 @@ def _advance(pool: Pool, to: str, *, actor: Any, reason: str, action: str,
                             reason=reason, action=action))
 
 
-def _insert(model: type[models.Model], rows: Sequence[models.Model], *,
-            with_pk: bool = False) -> None:
-    """Insert rows: COPY on PostgreSQL, bulk_create elsewhere. With `with_pk` the rows
-    carry ids taken from `_next_ids`."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(rows)
-        return
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    table = model._meta.db_table
-    _copy(table, [f.column for f in fields],
-          ([json.dumps(getattr(row, f.attname)) if isinstance(f, models.JSONField)
-            else f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-           for row in rows))
-
-
-def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY plain value rows (JSON already serialised) into a table (PostgreSQL)."""
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(  # type: ignore[attr-defined]
-            f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _next_ids(model: type[models.Model], count: int) -> list[int]:
-    """Reserve `count` primary keys of `model`'s table in one query (PostgreSQL)."""
-    if not count:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [model._meta.db_table, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
 _KIND_LABELS = {value: str(label) for value, label in Invoice.Kind.choices}
 
 
@@ -662,12 +627,12 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
         if settlement.pk is not None:
             settlement.save()
     if copying:
-        for settlement, pk in zip(new, _next_ids(Settlement, len(new)), strict=True):
+        for settlement, pk in zip(new, ids_reserve(Settlement, len(new)), strict=True):
             settlement.pk = pk
             settlement.created_at = now
             settlement._state.adding = False
             settlement._state.db = connection.alias
-        _insert(Settlement, new, with_pk=True)
+        rows_insert(Settlement, new, with_pk=True)
     else:
         Settlement.objects.bulk_create(new)
     shares: list[tuple[Any, ...]] = []
@@ -706,19 +671,19 @@ def _write(plans: Sequence[tuple[Settlement, _Plan]], accounts: AccountCache, *,
         if pool.state != before:
             states[pool.state].append(pool.pk)
     if copying:
-        txn_ids = _next_ids(LedgerTransaction, len(txns))
-        _copy(LedgerTransaction._meta.db_table, ["id", "settlement_id", "description",
+        txn_ids = ids_reserve(LedgerTransaction, len(txns))
+        copy_rows(LedgerTransaction._meta.db_table, ["id", "settlement_id", "description",
                                                  "created_at"],
               ((pk, settlement.pk, description, now)
                for pk, (settlement, description) in zip(txn_ids, txns, strict=True)))
-        _copy(LedgerEntry._meta.db_table, LEDGER_ENTRY_COLUMNS,
+        copy_rows(LedgerEntry._meta.db_table, LEDGER_ENTRY_COLUMNS,
               (row for pk, legs in zip(txn_ids, legs_of, strict=True)
                for row in ledger_entry_rows(pk, legs)))
-        _copy(SettlementShare._meta.db_table, SHARE_COLUMNS, shares)
+        copy_rows(SettlementShare._meta.db_table, SHARE_COLUMNS, shares)
         _move_pools(states, now)
         for event in events:
             event.created_at = now
-        _insert(PoolEvent, events)
+        rows_insert(PoolEvent, events)
     else:
         created = LedgerTransaction.objects.bulk_create(
             [LedgerTransaction(settlement=settlement, description=description)
