@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -255,8 +256,10 @@ def _unplaced_by_reason(rows: list[dict[str, Any]] | list[Any]) -> dict[str, int
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         reason = row["reason"] if isinstance(row, dict) else row.reason
-        # Group on the rule, not the numbers and places in the sentence.
-        counts[reason.split(":")[0].split(" (")[0][:90]] += 1
+        # Group on the rule, not the places, dates and numbers in the sentence.
+        rule = re.sub(r"\b[A-Z]{5}\u2192[A-Z]{2,5}\b", "<lane>", reason.split(":")[0])
+        rule = re.sub(r"\d{4}-\d{2}-\d{2}", "<date>", rule.split(" (")[0])
+        counts[re.sub(r"#\d+", "#<id>", rule)[:90]] += 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
 
 

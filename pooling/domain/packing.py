@@ -761,7 +761,8 @@ def plan_sea(
     placeable = [*whole, *splittable]
     if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
         if len(placeable) > MAX_EXACT_LOADS:
-            for combo, fill in _fills_one_type(types, whole, splittable):
+            beat = best_key[0] if best_key is not None else None
+            for combo, fill in _fills_one_type(types, whole, splittable, cost, beat):
                 consider(combo, fill)
         else:
             # Nothing beats the fluid bound: a fill that reaches it is already optimal.
@@ -876,18 +877,29 @@ def _search_near_bound(
 
 
 def _fills_one_type(
-    types: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load]
+    types: Sequence[ContainerType], whole: Sequence[Load], splittable: Sequence[Load],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal] | None = None,
+    beat: Decimal | None = None,
 ) -> list[tuple[list[ContainerType], _Fill]]:
     """Per type, the fewest boxes for the whole loads by volume (`pack_bins`), when
-    that packing also respects the payload; splittable loads then take the room left."""
+    that packing also respects the payload; splittable loads then take the room left.
+
+    Given the best plan's cost to `beat`, a type is skipped when the boxes its whole
+    loads need at least (by volume and by weight) already cost that much."""
     fills: list[tuple[list[ContainerType], _Fill]] = []
     grid_whole = _grid_loads(whole)
     if grid_whole is None or not whole:
         return fills
+    whole_cbm = sum((ld.volume_cbm for ld in whole), ZERO)
+    whole_kg = sum((ld.gross_kg for ld in whole), ZERO)
     for t in types:
         cap = _grid(t.usable_cbm, 6)
         if cap is None or any(not _fits(ld, t) for ld in whole):
             continue
+        if cost is not None and beat is not None:
+            least = max(math.ceil(whole_cbm / t.usable_cbm), math.ceil(whole_kg / t.payload_kg))
+            if cost((t.code,) * least, ZERO, ZERO) >= beat:
+                continue
         bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.05)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
