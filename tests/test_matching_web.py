@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from pooling.models import MatchingRun, Pool
+from pooling.services.matching import matching_run_execute, matching_run_start
 from pooling.tasks.matching import matching_run_scheduled
 from tests.factories import (
     AdNeedFactory,
@@ -206,3 +207,20 @@ def test_another_firm_member_sees_no_runs_on_the_dashboard():
 
     assert response.status_code == 200
     assert "Run matching now" not in response.content.decode()
+
+
+def test_run_page_lists_the_shards_a_run_was_cut_into(coordinator):
+    # given pairs on two origins, matched in shards of about two needs
+    for origin in ("CNSZX", "VNSGN"):
+        SeaRateCardFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+    run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
+    matching_run_execute(run_id=run.pk, needs_per_shard=2)
+
+    # when the coordinator opens the run's page
+    html = _web(coordinator).get(f"/matching/runs/{run.pk}/").content.decode()
+
+    # then both shards are listed with their lane group, needs and pools
+    assert "2 shards, each a task of its own on a worker" in html
+    assert "CNSZX sea" in html and "VNSGN sea" in html
