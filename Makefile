@@ -44,6 +44,7 @@ benchmark: install services
 	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark csv_import --json benchmark-csv_import.json
 	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark feed --json benchmark-feed.json
 	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark matching --json benchmark-matching.json
+	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark matching --workers 2 --json benchmark-matching-workers.json
 	DATABASE_URL=$(PG_URL) $(BIN)/python manage.py benchmark settlement --json benchmark-settlement.json
 
 clean:

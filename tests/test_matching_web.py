@@ -209,14 +209,15 @@ def test_another_firm_member_sees_no_runs_on_the_dashboard():
     assert "Run matching now" not in response.content.decode()
 
 
-def test_run_page_lists_the_shards_a_run_was_cut_into(coordinator):
+def test_run_page_lists_the_shards_a_run_was_cut_into(coordinator, settings):
     # given pairs on two origins, matched in shards of about two needs
+    settings.MATCHING_SHARD_NEEDS = 2
     for origin in ("CNSZX", "VNSGN"):
         SeaRateCardFactory(origin=origin)
         ShippingDemandFactory(origin=origin)
         ShippingDemandFactory(origin=origin)
     run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
-    matching_run_execute(run_id=run.pk, needs_per_shard=2)
+    matching_run_execute(run_id=run.pk)
 
     # when the coordinator opens the run's page
     html = _web(coordinator).get(f"/matching/runs/{run.pk}/").content.decode()

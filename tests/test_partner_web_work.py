@@ -204,7 +204,7 @@ def test_a_partner_posts_an_invoice_with_lines_and_sees_the_settlement_status():
     assert [ln.charge_code for ln in invoice.lines.all()] == ["FRT-40HC", "DOC"]
     enqueue.assert_called_once()
     page = client.get(reverse("pooling:partner-pools"), {"partner": partner.pk}).content.decode()
-    assert "Invoice WEB-INV-1 (USD 2875.00)" in page
+    assert "Invoice WEB-INV-1 (USD 2,875.00)" in page
 
 
 def test_the_coordinator_sees_the_pages_for_any_partner():

@@ -21,7 +21,6 @@ from pooling.models import (
 )
 from pooling.services.matching import matching_run_execute, matching_run_start
 
-DEMO_SHARD_NEEDS = 8
 
 def _changed_since(run: MatchingRun) -> bool:
     since = run.created_at
@@ -41,8 +40,7 @@ def load(report: Any, ctx: dict[str, Any]) -> None:
     if run is None or _changed_since(run):
         run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, started_by=coordinator,
                                  enqueue=False)
-        # Small shards, so the run's page shows how a run is cut and shared by workers.
-        run = matching_run_execute(run_id=run.pk, needs_per_shard=DEMO_SHARD_NEEDS)
+        run = matching_run_execute(run_id=run.pk)
         report.created.append(
             f"matching run #{run.pk}: {run.status}, {counted(run.proposed_count, 'pool')} proposed, "
             f"{counted(len(run.unplaced), 'need')} unplaced"

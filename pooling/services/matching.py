@@ -108,12 +108,11 @@ def _grouping_budget() -> dict[str, Any]:
             "budget_floor": grouping.BUDGET_FLOOR}
 
 
-def matching_run_plan(*, run_id: int, needs_per_shard: int | None = None) -> list[int]:
-    """Claim a queued run (queued -> running) and cut it into shards; their ids.
+def matching_run_plan(*, run_id: int) -> list[int]:
+    """Claim a queued run (queued -> running) and cut it into shards of about
+    MATCHING_SHARD_NEEDS open needs; their ids.
 
-    Shards hold about `needs_per_shard` open needs (default: the MATCHING_SHARD_NEEDS
-    setting). A run that is not queued any more (a redelivered message) gets no
-    shards: []."""
+    A run that is not queued any more (a redelivered message) gets no shards: []."""
     now = timezone.now()
     with transaction.atomic():
         claimed = MatchingRun.objects.filter(pk=run_id, status=S.QUEUED).update(
@@ -121,8 +120,7 @@ def matching_run_plan(*, run_id: int, needs_per_shard: int | None = None) -> lis
         if not claimed:
             return []
         lanes, programmes = matching_units_count()
-        plans = shards_plan(lanes, programmes,
-                            needs_per_shard=needs_per_shard or settings.MATCHING_SHARD_NEEDS)
+        plans = shards_plan(lanes, programmes, needs_per_shard=settings.MATCHING_SHARD_NEEDS)
         shards = MatchingShard.objects.bulk_create(
             MatchingShard(run_id=run_id, number=plan.number,
                           lanes=[list(lane) for lane in plan.lanes],
@@ -135,9 +133,9 @@ def matching_run_plan(*, run_id: int, needs_per_shard: int | None = None) -> lis
     return [shard.pk for shard in shards]
 
 
-def matching_run_execute(*, run_id: int, needs_per_shard: int | None = None) -> MatchingRun:
+def matching_run_execute(*, run_id: int) -> MatchingRun:
     """Run a queued run in this process, shard after shard; the worker path fans out."""
-    for shard_id in matching_run_plan(run_id=run_id, needs_per_shard=needs_per_shard):
+    for shard_id in matching_run_plan(run_id=run_id):
         matching_shard_execute(shard_id=shard_id)
     return matching_run_finish(run_id=run_id)
 
