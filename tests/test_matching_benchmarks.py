@@ -37,7 +37,7 @@ def test_matching_quality_benchmark_compares_with_its_own_optimum(tmp_path):
     out = StringIO()
     # when the quality benchmark runs
     call_command("benchmark", "matching_quality", "--markets", "2", "--seed", "7",
-                 "--json", str(target), stdout=out)
+                 "--lane-demands", "300", "--json", str(target), stdout=out)
     # then every kind reports gaps against the optimum and never beats it by more than
     # the exact container plans allow
     figures = json.loads(target.read_text())
@@ -48,3 +48,30 @@ def test_matching_quality_benchmark_compares_with_its_own_optimum(tmp_path):
         assert 0 <= row["mean_gap"] <= row["worst_gap"]
         assert 0 <= row["saving_captured"] <= 1
     assert "saving captured" in out.getvalue()
+    # and the large lane is measured against its lower bound, which it never beats
+    lane = figures["large_lane"]
+    assert lane["demands"] == 300 and lane["gap_to_bound"] >= 0
+    assert "lower bound" in out.getvalue()
+
+
+def test_the_lane_bound_never_exceeds_the_optimum_of_a_small_market():
+    import random
+
+    from pooling.benchmarks import matching_quality as quality
+    from pooling.domain import logistics_matching
+    from pooling.domain.fit import ship_window
+    from pooling.domain.tariff import price
+    from pooling.domain.units import Mode
+
+    card = quality._sea_card()
+    rng = random.Random(11)
+    for _ in range(15):
+        demands = quality._demands(rng, Mode.SEA_FCL)
+        alone = [price(card, gross_kg=d.gross_kg, volume_cbm=d.volume_cbm,
+                       splittable=d.splittable).total for d in demands]
+        spans = [ship_window(ready_from=d.ready_from, deliver_by=d.deliver_by,
+                             transit_days=card.transit_days) for d in demands]
+        windows = [(max(w.first, quality.TODAY), w.last) for w in spans]
+        best = quality.optimum(windows, alone, lambda members, d=demands: (
+            logistics_matching.pool_total(card, [d[i] for i in members])))
+        assert quality.lane_lower_bound(card, demands) <= best
