@@ -1672,7 +1672,7 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
     def relaxation(graph: _ArcFlow) -> list[float] | None:
         start = time.perf_counter()
         x = graph.solve(integral=False, boxes=None,
-                        time_limit=max(deadline - start, 0.1))
+                        time_limit=max(deadline - start, 0.01))
         lp_rate[0] = (time.perf_counter() - start) / max(len(graph.arcs), 1)
         return x
 
