@@ -29,12 +29,16 @@ def rows_insert(model: type[models.Model], rows: Sequence[models.Model], *,
     # through the field's own preparation.
     plain = [f.get_internal_type() in _PLAIN for f in fields]
     is_json = [isinstance(f, models.JSONField) for f in fields]
+    # Only a date field that stamps itself needs its pre_save; the others return the
+    # attribute as it is.
+    stamps = [bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+              for f in fields]
     alias = connection.alias
     values = []
     for row in rows:
         line = []
-        for f, as_is, as_json in zip(fields, plain, is_json, strict=True):
-            value = f.pre_save(row, True)
+        for f, as_is, as_json, stamp in zip(fields, plain, is_json, stamps, strict=True):
+            value = f.pre_save(row, True) if stamp else getattr(row, f.attname)
             if as_json:
                 value = json.dumps(value)
             elif not as_is:
