@@ -30,6 +30,7 @@ from pooling.domain import ad_matching, logistics_matching
 from pooling.domain.ad_matching import AdNeedIn, ProgrammeIn, Tier
 from pooling.domain.fit import CONSOLIDATION_DAYS, ship_window
 from pooling.domain.logistics_matching import DemandIn, LaneCard
+from pooling.domain.proposals import MatchResult
 from pooling.domain.tariff import EquipmentRate, FixedFee, RateCard, WeightBreak, price
 from pooling.domain.units import Mode
 
@@ -151,6 +152,13 @@ def optimum(
     return best[(1 << n) - 1]
 
 
+def _paid(result: MatchResult, ids: Sequence[int], alone: Sequence[Decimal]) -> Decimal:
+    """What a market pays under the matcher: its pools, and every other need alone."""
+    pooled = {n for p in result.pools for n in p.need_ids}
+    return sum((p.total_cost for p in result.pools), ZERO) + sum(
+        (cost for need, cost in zip(ids, alone, strict=True) if need not in pooled), ZERO)
+
+
 def _logistics_market(rng: random.Random, card: RateCard, mode: Mode) -> tuple[
         Decimal, Decimal, Decimal]:
     demands = _demands(rng, mode)
@@ -167,11 +175,7 @@ def _logistics_market(rng: random.Random, card: RateCard, mode: Mode) -> tuple[
         return logistics_matching.pool_total(card, [demands[i] for i in members])
 
     best = optimum(windows, alone, pool)
-    by_id = {d.id: k for k, d in enumerate(demands)}
-    pooled = {n for p in result.pools for n in p.need_ids}
-    matched = sum((p.total_cost for p in result.pools), ZERO) + sum(
-        (alone[by_id[d.id]] for d in demands if d.id not in pooled), ZERO)
-    return sum(alone, ZERO), best, matched
+    return sum(alone, ZERO), best, _paid(result, [d.id for d in demands], alone)
 
 
 def _ads_market(rng: random.Random, programme: ProgrammeIn) -> tuple[Decimal, Decimal, Decimal]:
@@ -185,11 +189,7 @@ def _ads_market(rng: random.Random, programme: ProgrammeIn) -> tuple[Decimal, De
         return ad_matching.pool_cost(programme, [needs[i] for i in members])
 
     best = optimum(windows, alone, pool)
-    by_id = {n.id: k for k, n in enumerate(needs)}
-    pooled = {nid for p in result.pools for nid in p.need_ids}
-    matched = sum((p.total_cost for p in result.pools), ZERO) + sum(
-        (alone[by_id[n.id]] for n in needs if n.id not in pooled), ZERO)
-    return sum(alone, ZERO), best, matched
+    return sum(alone, ZERO), best, _paid(result, [n.id for n in needs], alone)
 
 
 def lane_lower_bound(card: RateCard, demands: Sequence[DemandIn], *, max_members: int = 40,
@@ -239,12 +239,12 @@ def _large_lane(count: int, seed: int) -> dict[str, Any]:
         demands, [LaneCard(card, 1, date(2026, 1, 1), None)], [], today=TODAY,
         consolidation_days=CONSOLIDATION_DAYS)
     seconds = time.perf_counter() - start
-    pooled = {n for p in result.pools for n in p.need_ids}
-    matched = sum((p.total_cost for p in result.pools), ZERO) + sum(
-        (price(card, gross_kg=d.gross_kg, volume_cbm=d.volume_cbm, splittable=d.splittable).total
-         for d in demands if d.id not in pooled), ZERO)
+    alone = [price(card, gross_kg=d.gross_kg, volume_cbm=d.volume_cbm,
+                   splittable=d.splittable).total for d in demands]
+    matched = _paid(result, [d.id for d in demands], alone)
     bound = lane_lower_bound(card, demands)
-    return {"demands": count, "pools": len(result.pools), "pooled": len(pooled),
+    return {"demands": count, "pools": len(result.pools),
+            "pooled": sum(len(p.need_ids) for p in result.pools),
             "matched": format(matched, "f"), "lower_bound": format(bound, "f"),
             "gap_to_bound": float((matched - bound) / bound), "seconds": round(seconds, 2)}
 

@@ -493,7 +493,7 @@ def _sea_inputs(
     def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         has_cargo = lcl_kg > 0 or lcl_cbm > 0
         if has_cargo and not has_lcl:
-            return _UNPRICEABLE
+            return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
         if not codes and not has_cargo:
             return ZERO
         counts = [0] * n_types
@@ -501,6 +501,8 @@ def _sea_inputs(
             counts[position[code]] += 1
         return pricer.plan_total(counts, lcl_kg, lcl_cbm)
 
+    # Each container line is rounded once, so a plan never costs less than its
+    # containers' prices minus half a minor unit per container type.
     return loads, types, plan_cost, quantum(card.currency) * len(types)
 
 
@@ -516,46 +518,14 @@ def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
 def _price_sea(
     card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None
 ) -> _Priced:
-    loads = [
-        packing.Load(
-            id=c.demand.id,
-            volume_cbm=c.demand.volume_cbm,
-            gross_kg=c.demand.gross_kg,
-            splittable=c.demand.splittable,
-        )
-        for c in members
-    ]
-    types = [
-        packing.ContainerType(
-            code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
-        )
-        for e in card.equipment
-    ]
-
-    has_lcl = card.lcl_rate_per_wm is not None
     if pricer is None:
         pricer = CardPricer(card)
-    position = {e.code: i for i, e in enumerate(card.equipment)}
-    n_types = len(card.equipment)
-
-    def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
-        has_cargo = lcl_kg > 0 or lcl_cbm > 0
-        if has_cargo and not has_lcl:
-            return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
-        if not codes and not has_cargo:
-            return ZERO
-        # Candidates are priced by total only; the chosen plan gets its full quote below.
-        counts = [0] * n_types
-        for code in codes:
-            counts[position[code]] += 1
-        return pricer.plan_total(counts, lcl_kg, lcl_cbm)
+    # Candidates are priced by total only; the chosen plan gets its full quote below.
+    loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
 
     def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         return plan_cost((), lcl_kg, lcl_cbm)
 
-    # Each container line is rounded once, so a plan never costs less than its
-    # containers' prices minus half a minor unit per container type.
-    slack = quantum(card.currency) * len(types)
     sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost, price_slack=slack)
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)

@@ -114,9 +114,10 @@ def _list_page(request: HttpRequest, *, template: str, filterset: Any, rows: Que
                title: str) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     status = 200 if filterset.is_valid() else 400
+    query = _query_without_page(request)
     return render(request, template, {
         "filter": filterset, "page_obj": page, "rows": page.object_list, "title": title,
-        "query": _query_without_page(request), "filtered": bool(_query_without_page(request)),
+        "query": query, "filtered": bool(query),
     }, status=status)
 
 
