@@ -900,7 +900,7 @@ def _fills_one_type(
             least = max(math.ceil(whole_cbm / t.usable_cbm), math.ceil(whole_kg / t.payload_kg))
             if cost((t.code,) * least, ZERO, ZERO) >= beat:
                 continue
-        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.05)
+        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.5, arc_flow=False)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
         combo = [t] * len(bins)
@@ -1572,11 +1572,18 @@ _WORK_PER_BOX = 5_000
 _WORK_BASE = 5_000
 
 
-def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -> BinPacking:
+def pack_bins(
+    sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5, arc_flow: bool = True,
+) -> BinPacking:
     """Items (indices into `sizes`) in as few boxes of `capacity` as the stages find.
 
     Deterministic for a given input unless the time limit cuts a stage short.
-    Zero-size items share the first box.
+    Zero-size items share the first box. Without `arc_flow` only the combinatorial
+    stages run (first-fit decreasing, the minimum-slack fill and the depth-first
+    search, each bounded by its own count of steps), which makes the result
+    independent of the clock whenever the time limit does not bind: the container
+    planner packs many small pools this way, where the relaxation costs more than
+    it finds.
     """
     _check_bins(sizes, capacity)
     deadline = time.perf_counter() + time_limit
@@ -1676,6 +1683,16 @@ def pack_bins(sizes: Sequence[int], capacity: int, *, time_limit: float = 1.5) -
         lp_rate[0] = (time.perf_counter() - start) / max(len(graph.arcs), 1)
         return x
 
+    if not arc_flow:
+        # The search at the bound, then (when first-fit left more than one box over
+        # it) one box short of the best packing found.
+        for boxes in sorted({bound, len(best) - 1}):
+            if boxes < bound or boxes >= len(best) or time.perf_counter() >= deadline:
+                continue
+            found = search(positive, boxes, 1.0)
+            if found is not None:
+                return finish(found)
+        return finish(best)
     graph = _ArcFlow.build(vals, demand_of(positive), capacity, full, deadline=deadline)
     x = None if graph is None else relaxation(graph)
     if graph is not None and x is None and full:

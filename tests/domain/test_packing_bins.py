@@ -91,3 +91,29 @@ def test_pack_is_deterministic_on_a_fixed_instance() -> None:
     rng = random.Random(3)
     sizes = [rng.randint(20, 100) for _ in range(120)]
     assert pack_bins(sizes, 150) == pack_bins(sizes, 150)
+
+
+def test_pack_without_the_relaxation_still_finds_the_pairing_and_repeats_itself() -> None:
+    # given the sizes first-fit decreasing packs in five boxes where four are full
+    sizes = [50, 50, 45, 45, 35, 35, 30, 30, 20, 20, 20, 20]
+    assert len(first_fit_decreasing(sizes, 100)) > 4
+    # when the planner's cheaper mode packs them twice
+    first = pack_bins(sizes, 100, arc_flow=False)
+    second = pack_bins(sizes, 100, arc_flow=False)
+    # then the search alone finds the four full boxes, the same way both times
+    assert_valid(first, sizes, 100)
+    assert len(first) == 4
+    assert first == second
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(5, 60).flatmap(
+    lambda c: st.tuples(st.just(c), st.lists(st.integers(0, c), max_size=25))))
+def test_pack_without_the_relaxation_is_valid_and_never_worse_than_ffd(
+    case: tuple[int, list[int]],
+) -> None:
+    capacity, sizes = case
+    bins = pack_bins(sizes, capacity, arc_flow=False)
+    assert_valid(bins, sizes, capacity)
+    assert len(bins) <= len(first_fit_decreasing(sizes, capacity))
+    assert len(bins) >= bins_lower_bound(sizes, capacity)
