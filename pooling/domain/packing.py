@@ -1710,6 +1710,8 @@ def pack_bins(
             return finish(best)
         fractional = graph.patterns(x)
         # Keep the rounded-down patterns, fewer of them on each retry, and pack the rest.
+        # The first completion almost always reaches the bound, so it may take most of
+        # the time left: on a busy machine half of it can be too little for its model.
         for relax in (0, 1, 2, 4):
             if time.perf_counter() >= deadline:
                 break
@@ -1717,7 +1719,7 @@ def pack_bins(
             pools = item_pools(positive)
             fixed = _bins_from_patterns(kept, pools)
             rest = [i for pool in pools for i in pool]
-            rest_bins = exact(rest, bound - len(fixed), 0.5)
+            rest_bins = exact(rest, bound - len(fixed), 0.85 if relax == 0 else 0.5)
             if rest_bins is not None:
                 return finish(fixed + rest_bins)
             rest_ffd = first_fit_decreasing([sizes[i] for i in rest], capacity)
