@@ -15,6 +15,11 @@ bind) and sends what does not fit to LCL; the cheapest plan wins.
   for or joined by another type), ordered by a lower bound (boxes plus, as LCL, what
   exceeds their room), and fill at most four of them best-fit decreasing, stopping
   once the next bound cannot beat the best plan.
+- Pools of five to fifteen loads whose best fill is above the fluid bound are then
+  solved exactly by branch and bound over container multisets and whole-load
+  assignments (the integer programme in HiGHS takes over when the search cannot
+  settle a pool within its step budget). Larger pools also try, per type, the
+  fewest boxes for their whole loads (`pack_bins`).
 - Ties in cost go to fewer containers, then to less LCL volume, then to the first plan
   found, so the same input always gives the same plan.
 - Speed without changing the plan: when every load and container is a whole number of
@@ -603,9 +608,11 @@ def plan_sea(
     stops as soon as the cheapest remaining multiset cannot beat the best plan, which
     gives the same plan as trying them all.
 
-    With `exact` (the default) a pool of up to `MAX_EXACT_LOADS` loads also gets
-    the integer programme's plan, and every pool the fewest boxes of each single
-    type for its whole loads; without it only the fast fills run (for scoring
+    With `exact` (the default) a pool of up to `MAX_EXACT_LOADS` loads whose fast
+    plan stays above the fluid bound gets the optimal plan: by branch and bound
+    (`_fill_search`), or by the integer programme where the search cannot settle
+    it; every larger pool gets the fewest boxes of each single type for its whole
+    loads; without it only the fast fills run (for scoring
     many candidate pools, where only the chosen ones need the best plan).
     """
     _validate(loads, container_types)
@@ -768,8 +775,12 @@ def plan_sea(
             # Nothing beats the fluid bound: a fill that reaches it is already optimal.
             floor = _fluid_bound(types, placeable, too_big, cost)
             if best_key is None or floor is None or best_key[0] > floor:
-                solved = _fill_mip(types, whole, splittable, too_big, cost)
-                if solved is not None:
+                found = (
+                    _UNSETTLED if best is None
+                    else _fill_search(types, whole, splittable, too_big, cost, best))
+                solved = (_fill_mip(types, whole, splittable, too_big, cost)
+                          if found == _UNSETTLED else found)
+                if solved is not None and not isinstance(solved, str):
                     consider(*solved)
     if best_greedy is not None:
         combo, by_kg = best_greedy
@@ -933,6 +944,208 @@ def _lcl_model(
     if not all(v.is_finite() for v in (per_cbm, per_t, minimum)):
         return None
     return float(per_t), float(per_cbm), float(max(minimum, ZERO))
+
+
+# Steps the exact search of a small pool may take before it leaves the pool to the
+# integer programme.
+_SEARCH_NODES = 20_000
+_UNSETTLED = "unsettled"
+
+
+def _fill_search(
+    types: Sequence[ContainerType],
+    whole: Sequence[Load],
+    splittable: Sequence[Load],
+    too_big: Sequence[Placement],
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+    incumbent: SeaPlan,
+) -> tuple[list[ContainerType], _Fill] | None | str:
+    """The optimal plan of a small pool by branch and bound, on the integer programme's
+    terms: box prices plus the LCL charge read off the tariff (`_lcl_model`).
+
+    Container multisets (up to two boxes of a type beyond what holds all the cargo,
+    one more than the programme allows) are taken cheapest bound first, where the
+    bound is their price plus, as LCL, what exceeds their room; each is searched
+    depth first, whole loads largest first into a box (one of each set of
+    interchangeable boxes) or LCL, pruned by the same bound on what is left. The
+    splittable loads then take the rooms as the greedy fill places them; where that
+    fill leaves more LCL than the rooms' bound and the bound could still win, the
+    search cannot settle the pool. Returns the better plan, None when `incumbent`
+    is already optimal, or `_UNSETTLED` when the search cannot prove either within
+    `_SEARCH_NODES` steps (the caller then runs the integer programme).
+    """
+    lcl = _lcl_model(cost)
+    order = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+    grid_whole = _grid_loads(order)
+    grid_split = _grid_loads(splittable)
+    grid_big = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True) for p in too_big])
+    caps = _grid_loads([Load(t.code, t.usable_cbm, t.payload_kg, False) for t in types])
+    inc_lcl = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True)
+                           for p in incumbent.lcl])
+    price_of = {t.code: t.price for t in types}
+    if (lcl is None or grid_whole is None or grid_split is None or grid_big is None
+            or caps is None or inc_lcl is None
+            or any(c.code not in price_of for c in incumbent.containers)):
+        return _UNSETTLED
+    search = _BoxSearch(lcl, grid_whole, grid_split, grid_big, caps,
+                        [float(t.price) for t in types])
+    search.best = sum(float(price_of[c.code]) for c in incumbent.containers) + search.charge(
+        sum(w for _v, w in inc_lcl), sum(v for v, _w in inc_lcl))
+    for bound, counts in search.multisets():
+        if bound >= search.best - _EPS:
+            break
+        if not search.run(counts):
+            return _UNSETTLED
+    if search.unsettled < search.best - _EPS:
+        return _UNSETTLED
+    if search.found is None:
+        return None
+    counts, where = search.found
+    combo = [types[k] for k, c in enumerate(counts) for _ in range(c)]
+    content: list[list[Placement]] = [[] for _ in combo]
+    rooms_cbm = [t.usable_cbm for t in combo]
+    rooms_kg = [t.payload_kg for t in combo]
+    out: list[Placement] = []
+    for ld, s in zip(order, where, strict=True):
+        if s < 0:
+            out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+            continue
+        content[s].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+        rooms_cbm[s] -= ld.volume_cbm
+        rooms_kg[s] -= ld.gross_kg
+    _place_splittable(splittable, rooms_cbm, rooms_kg, content, out)
+    return combo, (content, out)
+
+
+_EPS = 1e-6
+
+
+class _BoxSearch:
+    """`_fill_search`'s depth-first search on grid units (cm3 and grams)."""
+
+    def __init__(
+        self, lcl: tuple[float, float, float], whole: Sequence[_GridLoad],
+        splittable: Sequence[_GridLoad], too_big: Sequence[_GridLoad],
+        caps: Sequence[_GridLoad], prices: Sequence[float],
+    ) -> None:
+        self.per_t, self.per_cbm, self.minimum = lcl
+        self.whole = list(whole)
+        self.splittable = list(splittable)
+        self.caps = list(caps)
+        self.prices = list(prices)
+        self.split_cbm = sum(v for v, _w in splittable)
+        self.split_kg = sum(w for _v, w in splittable)
+        self.big_cbm = sum(v for v, _w in too_big)
+        self.big_kg = sum(w for _v, w in too_big)
+        n = len(whole)
+        self.tail_cbm = [0] * (n + 1)
+        self.tail_kg = [0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            self.tail_cbm[i] = self.tail_cbm[i + 1] + whole[i][0]
+            self.tail_kg[i] = self.tail_kg[i + 1] + whole[i][1]
+        self.best = math.inf
+        self.found: tuple[tuple[int, ...], list[int]] | None = None
+        self.unsettled = math.inf  # the least bound of a leaf the greedy could not settle
+        self.nodes = 0
+
+    def charge(self, kg: int, cbm: int) -> float:
+        if kg <= 0 and cbm <= 0:
+            return 0.0
+        return max(kg / 1e6 * self.per_t, cbm / 1e6 * self.per_cbm, self.minimum)
+
+    def multisets(self) -> list[tuple[float, tuple[int, ...]]]:
+        total_cbm = self.tail_cbm[0] + self.split_cbm
+        total_kg = self.tail_kg[0] + self.split_kg
+        need = [max(-(-total_cbm // v) if v else 0, -(-total_kg // w) if w else 0)
+                for v, w in self.caps]
+        out: list[tuple[float, int, tuple[int, ...]]] = []
+        for counts in itertools.product(*(range(k + 3) for k in need)):
+            room_cbm = sum(c * v for c, (v, _w) in zip(counts, self.caps, strict=True))
+            room_kg = sum(c * w for c, (_v, w) in zip(counts, self.caps, strict=True))
+            bound = sum(c * p for c, p in zip(counts, self.prices, strict=True)) + self.charge(
+                max(0, total_kg - room_kg) + self.big_kg,
+                max(0, total_cbm - room_cbm) + self.big_cbm)
+            out.append((bound, sum(counts), counts))
+        out.sort()
+        return [(bound, counts) for bound, _n, counts in out]
+
+    def run(self, counts: tuple[int, ...]) -> bool:
+        """Search one multiset; False when the step budget ran out."""
+        self.counts = counts
+        self.slots = [k for k, c in enumerate(counts) for _ in range(c)]
+        self.room_cbm = [self.caps[k][0] for k in self.slots]
+        self.room_kg = [self.caps[k][1] for k in self.slots]
+        self.slot_price = [self.prices[k] for k in self.slots]
+        self.boxes_price = sum(self.slot_price)
+        self.where = [-1] * len(self.whole)
+        self.lcl_cbm, self.lcl_kg = self.big_cbm, self.big_kg
+        self.free_cbm, self.free_kg = sum(self.room_cbm), sum(self.room_kg)
+        return self.dive(0)
+
+    def dive(self, i: int) -> bool:
+        self.nodes += 1
+        if self.nodes > _SEARCH_NODES:
+            return False
+        floor = self.boxes_price + self.charge(
+            self.lcl_kg + max(0, self.tail_kg[i] + self.split_kg - self.free_kg),
+            self.lcl_cbm + max(0, self.tail_cbm[i] + self.split_cbm - self.free_cbm))
+        if floor >= self.best - _EPS:
+            return True
+        if i == len(self.whole):
+            self.leaf()
+            return True
+        vol, kg = self.whole[i]
+        rc, rk = self.room_cbm, self.room_kg
+        tried: set[tuple[int, int, int]] = set()
+        for _c, _k, s in sorted((rc[s] - vol, rk[s] - kg, s) for s in range(len(rc))
+                                if rc[s] >= vol and rk[s] >= kg):
+            key = (self.slots[s], rc[s], rk[s])
+            if key in tried:
+                continue  # an interchangeable box was tried already
+            tried.add(key)
+            rc[s] -= vol
+            rk[s] -= kg
+            self.free_cbm -= vol
+            self.free_kg -= kg
+            self.where[i] = s
+            ok = self.dive(i + 1)
+            rc[s] += vol
+            rk[s] += kg
+            self.free_cbm += vol
+            self.free_kg += kg
+            self.where[i] = -1
+            if not ok:
+                return False
+        self.lcl_cbm += vol
+        self.lcl_kg += kg
+        ok = self.dive(i + 1)
+        self.lcl_cbm -= vol
+        self.lcl_kg -= kg
+        return ok
+
+    def leaf(self) -> None:
+        held = [False] * len(self.slots)
+        for s in self.where:
+            if s >= 0:
+                held[s] = True
+        got_cbm = got_kg = floor_cbm = floor_kg = 0
+        if self.splittable:
+            content, parts = _fill_grid(self.room_cbm, self.room_kg, self.splittable, 0)
+            for s, placed in enumerate(content):
+                if placed:
+                    held[s] = True
+            got_cbm = sum(part[1] for part in parts)
+            got_kg = sum(part[2] for part in parts)
+            floor_cbm = max(0, self.split_cbm - self.free_cbm)
+            floor_kg = max(0, self.split_kg - self.free_kg)
+        got = self.charge(self.lcl_kg + got_kg, self.lcl_cbm + got_cbm)
+        least = self.charge(self.lcl_kg + floor_kg, self.lcl_cbm + floor_cbm)
+        if got > least + _EPS:
+            self.unsettled = min(self.unsettled, self.boxes_price + least)
+        value = sum(p for p, h in zip(self.slot_price, held, strict=True) if h) + got
+        if value < self.best - _EPS:
+            self.best = value
+            self.found = (self.counts, list(self.where))
 
 
 def _fill_mip(

@@ -18,6 +18,8 @@ from pooling.domain.packing import (
     SeaPlan,
     _fill_greedy,
     _fill_greedy_grid,
+    _fill_mip,
+    _fill_search,
     _fluid_bound,
     _grid_loads,
     plan_sea,
@@ -447,6 +449,64 @@ def test_exact_plan_of_whole_loads_is_the_cheapest_partition(raw: list[tuple[int
     plan = plan_sea(loads, TYPES, lcl_rate)
     check_invariants(plan, loads, TYPES)
     assert plan.cost == cheapest_by_subsets(loads, TYPES)
+
+
+def tariff_cost(codes: Sequence[str], kg: Decimal, cbm: Decimal) -> Decimal:
+    price = {t.code: t.price for t in TYPES}
+    return sum((price[c] for c in codes), D(0)) + lcl_rate(kg, cbm)
+
+
+def fill_cost(fill: tuple[list[ContainerType], tuple[list[list[Placement]], list[Placement]]]
+              ) -> Decimal:
+    combo, (content, lcl) = fill
+    codes = [t.code for t, placed in zip(combo, content, strict=True) if placed]
+    return tariff_cost(codes, sum((p.gross_kg for p in lcl), D(0)),
+                       sum((p.volume_cbm for p in lcl), D(0)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 350), st.integers(100, 12000), st.booleans()),
+                min_size=5, max_size=13))
+def test_branch_and_bound_is_never_dearer_than_the_integer_programme(
+    raw: list[tuple[int, int, bool]],
+) -> None:
+    # given a small pool of whole and splittable loads and its fast plan
+    loads = [Load(str(i), D(v) / 10, D(kg), sp) for i, (v, kg, sp) in enumerate(raw)]
+    whole = [ld for ld in loads if not ld.splittable]
+    splittable = [ld for ld in loads if ld.splittable]
+    fast = plan_sea(loads, TYPES, lcl_rate, exact=False)
+    # when the search and the integer programme both plan it
+    found = _fill_search(TYPES, whole, splittable, (), tariff_cost, fast)
+    mip = _fill_mip(TYPES, whole, splittable, (), tariff_cost)
+    if found == "unsettled":
+        return  # the planner then takes the programme's plan
+    # then the search's plan (or the fast plan it proved optimal) costs no more
+    ours = fast.cost if found is None else fill_cost(found)  # type: ignore[arg-type]
+    assert ours <= fast.cost
+    if mip is not None:
+        assert ours <= fill_cost(mip) + D("0.01")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 400), st.integers(100, 12000)), min_size=9, max_size=11))
+def test_larger_whole_pools_get_the_cheapest_partition(raw: list[tuple[int, int]]) -> None:
+    loads = [Load(str(i), D(v) / 10, D(kg), False) for i, (v, kg) in enumerate(raw)]
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == cheapest_by_subsets(loads, TYPES)
+
+
+def test_a_search_cut_short_leaves_the_pool_to_the_integer_programme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given the five loads best-fit decreasing misplaces, and a search allowed one step
+    monkeypatch.setattr("pooling.domain.packing._SEARCH_NODES", 1)
+    loads = [load(str(i), v, "2000") for i, v in enumerate(["22.8", "19.4", "22.1", "7.1", "20.0"])]
+    fast = plan_sea(loads, TYPES, lcl_rate, exact=False)
+    # then the search cannot settle it
+    assert _fill_search(TYPES, loads, [], (), tariff_cost, fast) == "unsettled"
+    # and the plan is still the optimum, from the integer programme
+    assert plan_sea(loads, TYPES, lcl_rate).cost == D(4100) < fast.cost
 
 
 @settings(max_examples=40, deadline=None)
