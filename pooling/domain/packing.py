@@ -525,12 +525,16 @@ def _fluid_bound(
     loads: Sequence[Load],
     too_big: Sequence[Placement],
     cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+    slack: Decimal | None = ZERO,
 ) -> Decimal | None:
     """A lower bound on every plan's cost: cargo poured like a fluid into containers.
 
     Any plan uses some multiset of boxes and ships LCL at least what exceeds their
     room (and every load too big for a box); the tariff grows with the LCL weight
-    and volume, so the cheapest such multiset bounds every plan from below.
+    and volume, so the cheapest such multiset bounds every plan from below. With
+    `slack` (the tariff never charges less than the boxes' prices minus it; zero
+    for plain prices plus LCL) multisets are priced cheapest boxes first and the
+    scan stops once their price alone cannot beat the bound found.
     """
     total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
     total_kg = sum((ld.gross_kg for ld in loads), ZERO)
@@ -539,12 +543,21 @@ def _fluid_bound(
     vectors = _count_vectors(types, total_cbm, total_kg)
     if vectors is None:
         return None
-    return min(
-        cost(tuple(t.code for t, n in zip(types, counts, strict=True) for _ in range(n)),
-             max(ZERO, total_kg - room_kg) + too_big_kg,
-             max(ZERO, total_cbm - room_cbm) + too_big_cbm)
-        for counts, room_cbm, room_kg in vectors
-    )
+    prices = [t.price for t in types]
+    priced = sorted(
+        (sum(map(operator.mul, prices, counts), ZERO), counts, room_cbm, room_kg)
+        for counts, room_cbm, room_kg in vectors)
+    best: Decimal | None = None
+    for boxes, counts, room_cbm, room_kg in priced:
+        if best is not None and slack is not None and boxes - slack > best:
+            break
+        value = cost(
+            tuple(t.code for t, n in zip(types, counts, strict=True) for _ in range(n)),
+            max(ZERO, total_kg - room_kg) + too_big_kg,
+            max(ZERO, total_cbm - room_cbm) + too_big_cbm)
+        if best is None or value < best:
+            best = value
+    return best
 
 
 def _all_combos(k: int, bound: int) -> list[tuple[int, ...]]:
@@ -773,7 +786,8 @@ def plan_sea(
                 consider(combo, fill)
         else:
             # Nothing beats the fluid bound: a fill that reaches it is already optimal.
-            floor = _fluid_bound(types, placeable, too_big, cost)
+            floor = _fluid_bound(types, placeable, too_big, cost,
+                                 ZERO if fixed_cost is None else price_slack)
             if best_key is None or floor is None or best_key[0] > floor:
                 found = (
                     _UNSETTLED if best is None
@@ -1783,6 +1797,9 @@ _MAX_COMPLETIONS = 200
 # Steps of building completions per box of the target, and for any search.
 _WORK_PER_BOX = 5_000
 _WORK_BASE = 5_000
+# The same without the relaxation, where the search runs for many small pools and a
+# deeper one (ten times as deep) found no box fewer on the 100k-demand market.
+_QUICK_WORK = 500
 
 
 def pack_bins(
@@ -1843,8 +1860,9 @@ def pack_bins(
         """`items` in at most `boxes` boxes by the depth-first search with `share` of
         the time left at most, or None."""
         now = time.perf_counter()
-        patterns = _fill_boxes(vals, demand_of(items), boxes, capacity,
-                               work_limit=_WORK_PER_BOX * boxes + _WORK_BASE,
+        work = (_WORK_PER_BOX * boxes + _WORK_BASE if arc_flow
+                else _QUICK_WORK * (boxes + 1))
+        patterns = _fill_boxes(vals, demand_of(items), boxes, capacity, work_limit=work,
                                deadline=now + share * (deadline - now))
         if patterns is None:
             return None
