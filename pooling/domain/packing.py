@@ -36,7 +36,7 @@ import math
 import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -520,46 +520,6 @@ def _count_vectors(
     ]
 
 
-def _fluid_bound(
-    types: Sequence[ContainerType],
-    loads: Sequence[Load],
-    too_big: Sequence[Placement],
-    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
-    slack: Decimal | None = ZERO,
-) -> Decimal | None:
-    """A lower bound on every plan's cost: cargo poured like a fluid into containers.
-
-    Any plan uses some multiset of boxes and ships LCL at least what exceeds their
-    room (and every load too big for a box); the tariff grows with the LCL weight
-    and volume, so the cheapest such multiset bounds every plan from below. With
-    `slack` (the tariff never charges less than the boxes' prices minus it; zero
-    for plain prices plus LCL) multisets are priced cheapest boxes first and the
-    scan stops once their price alone cannot beat the bound found.
-    """
-    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
-    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
-    too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
-    too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
-    vectors = _count_vectors(types, total_cbm, total_kg)
-    if vectors is None:
-        return None
-    prices = [t.price for t in types]
-    priced = sorted(
-        (sum(map(operator.mul, prices, counts), ZERO), counts, room_cbm, room_kg)
-        for counts, room_cbm, room_kg in vectors)
-    best: Decimal | None = None
-    for boxes, counts, room_cbm, room_kg in priced:
-        if best is not None and slack is not None and boxes - slack > best:
-            break
-        value = cost(
-            tuple(t.code for t, n in zip(types, counts, strict=True) for _ in range(n)),
-            max(ZERO, total_kg - room_kg) + too_big_kg,
-            max(ZERO, total_cbm - room_cbm) + too_big_cbm)
-        if best is None or value < best:
-            best = value
-    return best
-
-
 def _all_combos(k: int, bound: int) -> list[tuple[int, ...]]:
     """Count vectors over k types with at most `bound` containers in total."""
     return [
@@ -785,17 +745,13 @@ def plan_sea(
             for combo, fill in _fills_one_type(types, whole, splittable, cost, beat):
                 consider(combo, fill)
         else:
-            # Nothing beats the fluid bound: a fill that reaches it is already optimal.
-            floor = _fluid_bound(types, placeable, too_big, cost,
-                                 ZERO if fixed_cost is None else price_slack)
-            if best_key is None or floor is None or best_key[0] > floor:
-                found = (
-                    _UNSETTLED if best is None
-                    else _fill_search(types, whole, splittable, too_big, cost, best))
-                solved = (_fill_mip(types, whole, splittable, too_big, cost)
-                          if found == _UNSETTLED else found)
-                if solved is not None and not isinstance(solved, str):
-                    consider(*solved)
+            # The search returns at once when the best fill reaches the fluid bound.
+            found = (_UNSETTLED if best is None
+                     else _fill_search(types, whole, splittable, too_big, cost, best))
+            solved = (_fill_mip(types, whole, splittable, too_big, cost)
+                      if found == _UNSETTLED else found)
+            if solved is not None and not isinstance(solved, str):
+                consider(*solved)
     if best_greedy is not None:
         combo, by_kg = best_greedy
         best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
@@ -988,21 +944,14 @@ def _fill_search(
     is already optimal, or `_UNSETTLED` when the search cannot prove either within
     `_SEARCH_NODES` steps (the caller then runs the integer programme).
     """
-    lcl = _lcl_model(cost)
     order = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
-    grid_whole = _grid_loads(order)
-    grid_split = _grid_loads(splittable)
-    grid_big = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True) for p in too_big])
-    caps = _grid_loads([Load(t.code, t.usable_cbm, t.payload_kg, False) for t in types])
+    search = _BoxSearch.of(types, order, splittable, too_big, cost)
     inc_lcl = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True)
                            for p in incumbent.lcl])
     price_of = {t.code: t.price for t in types}
-    if (lcl is None or grid_whole is None or grid_split is None or grid_big is None
-            or caps is None or inc_lcl is None
-            or any(c.code not in price_of for c in incumbent.containers)):
+    if search is None or inc_lcl is None or any(
+            c.code not in price_of for c in incumbent.containers):
         return _UNSETTLED
-    search = _BoxSearch(lcl, grid_whole, grid_split, grid_big, caps,
-                        [float(t.price) for t in types])
     search.best = sum(float(price_of[c.code]) for c in incumbent.containers) + search.charge(
         sum(w for _v, w in inc_lcl), sum(v for v, _w in inc_lcl))
     for bound, counts in search.multisets():
@@ -1035,7 +984,29 @@ _EPS = 1e-6
 
 
 class _BoxSearch:
-    """`_fill_search`'s depth-first search on grid units (cm3 and grams)."""
+    """`_fill_search`'s depth-first search on grid units (cm3 and grams).
+
+    Its first multiset's bound is the fluid bound: all cargo poured into the
+    cheapest boxes, what exceeds their room shipped LCL."""
+
+    @classmethod
+    def of(
+        cls, types: Sequence[ContainerType], whole: Sequence[Load],
+        splittable: Sequence[Load], too_big: Sequence[Placement],
+        cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+    ) -> _BoxSearch | None:
+        """The search over these loads (whole ones in the order given), or None when
+        the loads are off the grid or the tariff has no LCL charge to read."""
+        lcl = _lcl_model(cost)
+        grid_whole = _grid_loads(whole)
+        grid_split = _grid_loads(splittable)
+        grid_big = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True)
+                                for p in too_big])
+        caps = _grid_loads([Load(t.code, t.usable_cbm, t.payload_kg, False) for t in types])
+        if (lcl is None or grid_whole is None or grid_split is None or grid_big is None
+                or caps is None):
+            return None
+        return cls(lcl, grid_whole, grid_split, grid_big, caps, [float(t.price) for t in types])
 
     def __init__(
         self, lcl: tuple[float, float, float], whole: Sequence[_GridLoad],
@@ -1067,21 +1038,24 @@ class _BoxSearch:
             return 0.0
         return max(kg / 1e6 * self.per_t, cbm / 1e6 * self.per_cbm, self.minimum)
 
-    def multisets(self) -> list[tuple[float, tuple[int, ...]]]:
+    def multisets(self) -> Iterator[tuple[float, tuple[int, ...]]]:
+        """Container count vectors (each type up to two boxes beyond what holds all
+        the cargo), cheapest bound first, ties to fewer boxes."""
         total_cbm = self.tail_cbm[0] + self.split_cbm
         total_kg = self.tail_kg[0] + self.split_kg
         need = [max(-(-total_cbm // v) if v else 0, -(-total_kg // w) if w else 0)
                 for v, w in self.caps]
-        out: list[tuple[float, int, tuple[int, ...]]] = []
-        for counts in itertools.product(*(range(k + 3) for k in need)):
-            room_cbm = sum(c * v for c, (v, _w) in zip(counts, self.caps, strict=True))
-            room_kg = sum(c * w for c, (_v, w) in zip(counts, self.caps, strict=True))
-            bound = sum(c * p for c, p in zip(counts, self.prices, strict=True)) + self.charge(
-                max(0, total_kg - room_kg) + self.big_kg,
-                max(0, total_cbm - room_cbm) + self.big_cbm)
-            out.append((bound, sum(counts), counts))
-        out.sort()
-        return [(bound, counts) for bound, _n, counts in out]
+        grid = np.indices([k + 3 for k in need]).reshape(len(need), -1).T
+        room_cbm = grid @ np.array([v for v, _w in self.caps], dtype=np.float64)
+        room_kg = grid @ np.array([w for _v, w in self.caps], dtype=np.float64)
+        over_cbm = np.maximum(0.0, total_cbm - room_cbm) + self.big_cbm
+        over_kg = np.maximum(0.0, total_kg - room_kg) + self.big_kg
+        charge = np.maximum.reduce([over_kg / 1e6 * self.per_t, over_cbm / 1e6 * self.per_cbm,
+                                    np.full(len(grid), self.minimum)])
+        charge[(over_cbm <= 0) & (over_kg <= 0)] = 0.0
+        bound = grid @ np.array(self.prices, dtype=np.float64) + charge
+        for r in np.lexsort((grid.sum(axis=1), bound)):
+            yield float(bound[r]), tuple(int(c) for c in grid[r])
 
     def run(self, counts: tuple[int, ...]) -> bool:
         """Search one multiset; False when the step budget ran out."""

@@ -16,11 +16,11 @@ from pooling.domain.packing import (
     PackingError,
     Placement,
     SeaPlan,
+    _BoxSearch,
     _fill_greedy,
     _fill_greedy_grid,
     _fill_mip,
     _fill_search,
-    _fluid_bound,
     _grid_loads,
     plan_sea,
 )
@@ -520,6 +520,8 @@ def test_fluid_bound_never_exceeds_a_plan(raw: list[tuple[int, int, bool]]) -> N
         price = {t.code: t.price for t in TYPES}
         return sum((price[c] for c in codes), D(0)) + lcl_rate(kg, cbm)
 
-    floor = _fluid_bound(TYPES, loads, (), cost)
-    assert floor is not None
-    assert floor <= plan.cost
+    search = _BoxSearch.of(TYPES, [ld for ld in loads if not ld.splittable],
+                           [ld for ld in loads if ld.splittable], (), cost)
+    assert search is not None
+    floor, _counts = next(search.multisets())
+    assert floor <= float(plan.cost) + 1e-6
