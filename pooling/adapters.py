@@ -114,33 +114,37 @@ MEMBER_PRICED_FIELDS = ["standalone_cost", "projected_share", "projected_saving"
                         "placement"]
 
 
+def member_values_from_proposal(row: MemberProposal, placement: Placement) -> dict[str, Any]:
+    """One member's priced figures and placement, by field (MEMBER_PRICED_FIELDS)."""
+    return {
+        "standalone_cost": row.standalone_cost, "projected_share": row.share,
+        "projected_saving": row.saving, "chargeable_kg": row.chargeable_kg,
+        "revenue_tons": row.revenue_tons, "volume_cbm": row.volume_cbm, "budget": row.budget,
+        "note": row.note[:300], "placement": placement.to_json(),
+    }
+
+
 def member_fields_from_proposal(member: PoolMember, row: MemberProposal,
                                 placement: Placement) -> None:
     """Write one member's priced figures and placement onto its row."""
-    member.standalone_cost = row.standalone_cost
-    member.projected_share = row.share
-    member.projected_saving = row.saving
-    member.chargeable_kg = row.chargeable_kg
-    member.revenue_tons = row.revenue_tons
-    member.volume_cbm = row.volume_cbm
-    member.budget = row.budget
-    member.note = row.note[:300]
-    member.placement = placement.to_json()
+    for name, value in member_values_from_proposal(row, placement).items():
+        setattr(member, name, value)
 
 
-def members_from_proposal(pool: Pool, proposal: PoolProposal) -> list[PoolMember]:
-    """New member rows for a proposal just saved as `pool`, invited, with placements."""
+def member_rows_from_proposal(pool_id: int, proposal: PoolProposal) -> list[dict[str, Any]]:
+    """New member rows, as field values, for a proposal just saved as pool `pool_id`:
+    invited, with placements (for `bulk.values_insert`)."""
     placements = PoolPlan.from_proposal(proposal.plan).placements()
     is_logistics = proposal.kind == Pool.Kind.LOGISTICS
-    rows = []
-    for m in proposal.members:
-        member = PoolMember(pool=pool, firm_id=m.firm_id,
-                            demand_id=m.need_id if is_logistics else None,
-                            ad_need_id=None if is_logistics else m.need_id,
-                            status=PoolMember.Status.INVITED)
-        member_fields_from_proposal(member, m, placements.get(m.need_id, Placement()))
-        rows.append(member)
-    return rows
+    invited = PoolMember.Status.INVITED
+    empty = Placement()
+    return [
+        {"pool_id": pool_id, "firm_id": m.firm_id,
+         "demand_id": m.need_id if is_logistics else None,
+         "ad_need_id": None if is_logistics else m.need_id, "status": invited,
+         **member_values_from_proposal(m, placements.get(m.need_id, empty))}
+        for m in proposal.members
+    ]
 
 
 def need_id(member: PoolMember) -> int:
@@ -150,6 +154,7 @@ def need_id(member: PoolMember) -> int:
 __all__ = [
     "AD_NEED_COLUMNS", "DEMAND_COLUMNS", "MEMBER_PRICED_FIELDS", "ad_need_in",
     "ad_need_in_values", "demand_in", "demand_in_values", "member_fields_from_proposal",
-    "member_placement", "members_from_proposal", "need_id", "pool_fields_from_proposal",
-    "pool_plan", "pool_reasons", "programme_in", "programme_tiers",
+    "member_placement", "member_rows_from_proposal", "member_values_from_proposal", "need_id",
+    "pool_fields_from_proposal", "pool_plan", "pool_reasons", "programme_in",
+    "programme_tiers",
 ]

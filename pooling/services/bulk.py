@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.utils import timezone
 
 
 def rows_insert(model: type[models.Model], rows: Sequence[models.Model], *,
@@ -23,12 +24,7 @@ def rows_insert(model: type[models.Model], rows: Sequence[models.Model], *,
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(rows)
         return
-    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    # COPY takes Python's numbers, strings, dates and aware datetimes as they are (the
-    # column rounds a decimal to its scale); JSON is serialised; anything else goes
-    # through the field's own preparation.
-    plain = [f.get_internal_type() in _PLAIN for f in fields]
-    is_json = [isinstance(f, models.JSONField) for f in fields]
+    fields = _fields(model, with_pk)
     # Only a date field that stamps itself needs its pre_save; the others return the
     # attribute as it is.
     stamps = [bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
@@ -36,17 +32,50 @@ def rows_insert(model: type[models.Model], rows: Sequence[models.Model], *,
     alias = connection.alias
     values = []
     for row in rows:
-        line = []
-        for f, as_is, as_json, stamp in zip(fields, plain, is_json, stamps, strict=True):
-            value = f.pre_save(row, True) if stamp else getattr(row, f.attname)
-            if as_json:
-                value = json.dumps(value)
-            elif not as_is:
-                value = f.get_db_prep_save(value, connection)
-            line.append(value)
-        values.append(line)
+        values.append([f.pre_save(row, True) if stamp else getattr(row, f.attname)
+                       for f, stamp in zip(fields, stamps, strict=True)])
         row._state.adding = False
         row._state.db = alias
+    _copy_prepared(model, fields, values)
+
+
+def values_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new rows given as field values by attname (`firm_id`, not `firm`), without
+    building model instances: a field left out takes its default, and a date field that
+    stamps itself (auto_now, auto_now_add) the time of the call."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**row) for row in rows])
+        return
+    fields = _fields(model, False)
+    now = timezone.now()
+    defaults = [now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                else f.get_default() for f in fields]
+    names = [f.attname for f in fields]
+    values = [[row.get(name, default) for name, default in zip(names, defaults, strict=True)]
+              for row in rows]
+    _copy_prepared(model, fields, values)
+
+
+def _fields(model: type[models.Model], with_pk: bool) -> list[models.Field[Any, Any]]:
+    return [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+
+
+def _copy_prepared(model: type[models.Model], fields: Sequence[models.Field[Any, Any]],
+                   values: list[list[Any]]) -> None:
+    # COPY takes Python's numbers, strings, dates and aware datetimes as they are (the
+    # column rounds a decimal to its scale); JSON is serialised; anything else goes
+    # through the field's own preparation.
+    kinds = [2 if isinstance(f, models.JSONField) else
+             0 if f.get_internal_type() in _PLAIN else 1 for f in fields]
+    if any(kinds):
+        for line in values:
+            for k, (f, kind) in enumerate(zip(fields, kinds, strict=True)):
+                if kind == 2:
+                    line[k] = json.dumps(line[k])
+                elif kind == 1:
+                    line[k] = f.get_db_prep_save(line[k], connection)
     copy_rows(model._meta.db_table, [f.column for f in fields], values)
 
 

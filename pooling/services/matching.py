@@ -37,7 +37,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from coop.errors import ApplicationError
-from pooling.adapters import members_from_proposal
+from pooling.adapters import member_rows_from_proposal
 from pooling.domain import grouping
 from pooling.domain.ad_matching import match_ads
 from pooling.domain.formats import PoolPlan, PoolReasons
@@ -53,7 +53,7 @@ from pooling.selectors.matching import (
     matching_input_read,
     matching_units_count,
 )
-from pooling.services.bulk import instances_insert, rows_insert
+from pooling.services.bulk import instances_insert, values_insert
 
 logger = logging.getLogger(__name__)
 
@@ -366,12 +366,12 @@ def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal) -> Pool:
     )
 
 
-def _event_rows(run_id: int, pools: Sequence[Pool]) -> list[PoolEvent]:
+def _event_rows(run_id: int, pools: Sequence[Pool]) -> list[dict[str, Any]]:
     label = f"matching run #{run_id}"
     return [
-        PoolEvent(pool=pool, actor_label=label, action="proposed",
-                  to_state=Pool.State.PROPOSED,
-                  reason=f"Proposed by {label}: {pool.member_count} members.")
+        {"pool_id": pool.pk, "actor_label": label, "action": "proposed",
+         "to_state": Pool.State.PROPOSED,
+         "reason": f"Proposed by {label}: {pool.member_count} members."}
         for pool in pools
     ]
 
@@ -466,7 +466,7 @@ def _pools_save(
                 fresh.append(proposal)
         pools = [_pool_row(run_id, data, p) for p in fresh]
         instances_insert(Pool, pools)
-        rows_insert(PoolMember, [row for pool, p in zip(pools, fresh, strict=True)
-                                 for row in members_from_proposal(pool, p)])
-        rows_insert(PoolEvent, _event_rows(run_id, pools))
+        values_insert(PoolMember, [row for pool, p in zip(pools, fresh, strict=True)
+                                   for row in member_rows_from_proposal(pool.pk, p)])
+        values_insert(PoolEvent, _event_rows(run_id, pools))
     return list(zip(pools, fresh, strict=True)), skipped, turned_down, blocked
