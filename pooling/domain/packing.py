@@ -866,22 +866,22 @@ def _fills_one_type(
     that packing also respects the payload; splittable loads then take the room left.
 
     Given the best plan's cost to `beat`, a type is skipped when the boxes its whole
-    loads need at least (by volume and by weight) already cost that much."""
+    loads need at least (the L2 bound by volume, and by weight) already cost that much."""
     fills: list[tuple[list[ContainerType], _Fill]] = []
     grid_whole = _grid_loads(whole)
     if grid_whole is None or not whole:
         return fills
-    whole_cbm = sum((ld.volume_cbm for ld in whole), ZERO)
     whole_kg = sum((ld.gross_kg for ld in whole), ZERO)
     for t in types:
         cap = _grid(t.usable_cbm, 6)
         if cap is None or any(not _fits(ld, t) for ld in whole):
             continue
+        sizes = [vol for vol, _kg in grid_whole]
         if cost is not None and beat is not None:
-            least = max(math.ceil(whole_cbm / t.usable_cbm), math.ceil(whole_kg / t.payload_kg))
+            least = max(bins_lower_bound(sizes, cap), math.ceil(whole_kg / t.payload_kg))
             if cost((t.code,) * least, ZERO, ZERO) >= beat:
                 continue
-        bins = pack_bins([vol for vol, _kg in grid_whole], cap, time_limit=0.5, arc_flow=False)
+        bins = pack_bins(sizes, cap, time_limit=0.5, arc_flow=False)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
         combo = [t] * len(bins)
