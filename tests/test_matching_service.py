@@ -57,9 +57,14 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
     assert run.inputs["rate_cards"] == 1
     assert run.inputs["rate_card_versions"] == [
         {"id": card.pk, "version": card.version, "partner_id": card.partner_id}]
-    # and the grouping search's budget is recorded with the run
-    assert run.inputs["grouping"] == {"exact_limit": 12, "exact_groups": 4096,
-                                      "needs_per_pricing": 4, "budget_floor": 20}
+    # and the grouping search's limits and what it did are recorded with the run
+    none = {"method": "none", "exact": 0, "local": 0, "by_date": 0, "budget": 0, "spent": 0,
+            "exhausted": 0, "moves": 0}
+    assert run.inputs["grouping"] == {
+        "v": 1, "exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4,
+        "budget_floor": 50, "logistics": {**none, "method": "exact", "exact": 1},
+        "ads": none}
+    assert run.shards.get().inputs["grouping"] == run.inputs["grouping"]
     pool = Pool.objects.get()
     assert pool.kind == Pool.Kind.LOGISTICS
     assert pool.state == Pool.State.PROPOSED

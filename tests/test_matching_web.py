@@ -12,6 +12,7 @@ from django.urls import reverse
 from pooling.models import MatchingRun, Pool
 from pooling.services.matching import matching_run_execute, matching_run_start
 from pooling.tasks.matching import matching_run_scheduled
+from tests.conftest import client_for
 from tests.factories import (
     AdNeedFactory,
     ChannelProgrammeFactory,
@@ -225,3 +226,33 @@ def test_run_page_lists_the_shards_a_run_was_cut_into(coordinator, settings):
     # then both shards are listed with their lane group, needs and pools
     assert "2 shards, each a task of its own on a worker" in html
     assert "CNSZX sea" in html and "VNSGN sea" in html
+
+
+def test_run_page_and_api_show_how_needs_were_grouped(coordinator):
+    # given a chain of thirteen demands on one lane (longer than the exact search takes)
+    SeaRateCardFactory()
+    for _ in range(13):
+        ShippingDemandFactory()
+    run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
+    run = matching_run_execute(run_id=run.pk)
+    recorded = run.inputs["grouping"]["logistics"]
+
+    # when the coordinator opens the run's page and reads it over the API
+    html = _web(coordinator).get(f"/matching/runs/{run.pk}/").content.decode()
+    detail = client_for(coordinator).get(f"/api/v1/matching/runs/{run.pk}/").json()
+
+    # then both say the demands were grouped by the local search, within its budget
+    assert (recorded["method"], recorded["exact"], recorded["local"]) == ("local search", 0, 1)
+    assert recorded["budget"] == 50 and 0 < recorded["spent"] <= 50
+    assert "How needs were grouped" in html
+    assert (f"<tr><td>Logistics</td><td>local search</td><td class=\"num\">0</td>"
+            f"<td class=\"num\">1</td><td class=\"num\">0</td>"
+            f"<td class=\"num\">{recorded['spent']}</td><td class=\"num\">50</td>") in html
+    assert f"Logistics: local search, {recorded['spent']} of 50 pricings" in html
+    grouping = detail["grouping"]
+    assert {key: grouping[key] for key in ("exact_limit", "exact_groups", "pricings_per_need",
+                                           "budget_floor")} == {
+        "exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4, "budget_floor": 50}
+    assert grouping["logistics"] == recorded and "v" not in grouping
+    assert grouping["ads"]["method"] == "none"
+    assert detail["shards"][0]["grouping"] == grouping

@@ -5,16 +5,24 @@ a firm user).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import path
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.tenancy import IsCoordinator, IsFirmUserOrCoordinator
 from coop.api.views import ObjectApi, found, paginated
+from pooling.domain.formats import GroupingRecord
 from pooling.domain.money import quantize
-from pooling.models import MatchingRun, Settlement
+from pooling.models import MatchingRun, MatchingShard, Settlement
 from pooling.selectors.console import matching_run_find, matching_runs_page, settlements_listed
 from pooling.services.matching import matching_run_start
 
@@ -29,6 +37,44 @@ class UnplacedOutput(serializers.Serializer):
     reason = serializers.CharField(help_text="Why matching could not place it")
 
 
+class KindSearchOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "MatchingKindSearchOutput"
+
+    method = serializers.CharField(
+        help_text="`exact`, `local search`, `date by date` or those joined by `and`; `none`")
+    exact = serializers.IntegerField(help_text="Chains of needs solved exactly")
+    local = serializers.IntegerField(help_text="Longer chains built and improved by the local "
+                                               "search")
+    by_date = serializers.IntegerField(help_text="Lane groups formed date by date on a "
+                                                 "partner's capacity offers")
+    budget = serializers.IntegerField(help_text="Pricings the local search was allowed")
+    spent = serializers.IntegerField(help_text="Pricings it used (each pool's first pricing "
+                                               "is always spent, so it can pass the budget)")
+    exhausted = serializers.IntegerField(help_text="Chains whose budget ran out")
+    moves = serializers.IntegerField(help_text="Moves the local search made")
+
+
+class GroupingOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "MatchingGroupingOutput"
+
+    exact_limit = serializers.IntegerField(help_text="Chains of at most this many needs are "
+                                                     "solved exactly")
+    exact_groups = serializers.IntegerField(help_text="... when they have at most this many "
+                                                      "groups with a common date")
+    pricings_per_need = serializers.FloatField(help_text="The local search's budget per need "
+                                                         "of a chain")
+    budget_floor = serializers.IntegerField(help_text="The least budget of a chain")
+    logistics = KindSearchOutput(allow_null=True, help_text="Null until demands were matched")
+    ads = KindSearchOutput(allow_null=True, help_text="Null until ad needs were matched")
+
+
+def _grouping(obj: MatchingRun | MatchingShard) -> dict[str, Any] | None:
+    record = GroupingRecord.in_inputs(obj.inputs)
+    return dict(GroupingOutput(record.to_json()).data) if record is not None else None
+
+
 class MatchingRunOutput(serializers.Serializer):
     class Meta:
         ref_name = "MatchingRunOutput"
@@ -39,6 +85,9 @@ class MatchingRunOutput(serializers.Serializer):
     progress = serializers.IntegerField(help_text="0 to 100")
     stage = serializers.CharField(help_text="What the run is doing now, e.g. `matching ads`")
     inputs = serializers.DictField(help_text="What the run read: demands, ad_needs, rate_cards, ...")
+    grouping = serializers.SerializerMethodField(
+        help_text="How needs were grouped: the search's limits and what it did per kind "
+                  "(null for a run recorded before)")
     proposed_count = serializers.IntegerField(help_text="Pools proposed")
     unplaced_count = serializers.SerializerMethodField()
     total_saving = serializers.DictField(child=serializers.CharField(),
@@ -51,6 +100,10 @@ class MatchingRunOutput(serializers.Serializer):
 
     def get_unplaced_count(self, obj: MatchingRun) -> int:
         return len(obj.unplaced or [])
+
+    @extend_schema_field(GroupingOutput(allow_null=True))
+    def get_grouping(self, obj: MatchingRun) -> dict[str, Any] | None:
+        return _grouping(obj)
 
 
 class MatchingShardOutput(serializers.Serializer):
@@ -68,8 +121,14 @@ class MatchingShardOutput(serializers.Serializer):
     stage = serializers.CharField(help_text="reading input, matching logistics, matching ads, "
                                             "saving pools, done or failed")
     proposed_count = serializers.IntegerField()
+    grouping = serializers.SerializerMethodField(
+        help_text="How this shard's needs were grouped (null until it finished)")
     error = serializers.CharField()
     duration_ms = serializers.IntegerField(allow_null=True)
+
+    @extend_schema_field(GroupingOutput(allow_null=True))
+    def get_grouping(self, obj: MatchingShard) -> dict[str, Any] | None:
+        return _grouping(obj)
 
 
 class MatchingRunDetailOutput(MatchingRunOutput):
@@ -84,6 +143,13 @@ class MatchingRunDetailOutput(MatchingRunOutput):
 RUN_EXAMPLE = {
     "id": 12, "trigger": "web", "status": "succeeded", "progress": 100, "stage": "done",
     "inputs": {"demands": 14, "ad_needs": 4, "rate_cards": 3, "programmes": 5},
+    "grouping": {"exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4,
+                 "budget_floor": 20,
+                 "logistics": {"method": "exact and local search", "exact": 3, "local": 1,
+                               "by_date": 0, "budget": 20, "spent": 20, "exhausted": 1,
+                               "moves": 4},
+                 "ads": {"method": "exact", "exact": 1, "local": 0, "by_date": 0,
+                         "budget": 0, "spent": 0, "exhausted": 0, "moves": 0}},
     "proposed_count": 4, "unplaced_count": 1, "total_saving": {"USD": "5120.00"}, "error": "",
     "created_at": "2026-12-01T10:00:00Z", "started_at": "2026-12-01T10:00:00Z",
     "finished_at": "2026-12-01T10:00:01Z", "duration_ms": 412,
@@ -91,7 +157,7 @@ RUN_EXAMPLE = {
                   "reason": "no rate card for CNSZX\u2192GBFXT by sea"}],
     "shards": [{"number": 1, "lanes": [["CNSZX", "sea"]], "programmes": [2],
                 "planned_needs": 18, "status": "succeeded", "stage": "done",
-                "proposed_count": 4, "error": "", "duration_ms": 380}],
+                "proposed_count": 4, "grouping": None, "error": "", "duration_ms": 380}],
 }
 
 

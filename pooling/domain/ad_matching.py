@@ -16,7 +16,9 @@ Costs, per member with budget b:
 Formation looks for the cheapest whole (`grouping.partition`): within each
 programme and market, flights that overlap by the minimum flight days chain into
 components; small components are solved exactly over every compatible group,
-larger ones by a greedy build and a local search. A need that reaches the
+larger ones start from the greedy formation with its rescues (`_form`) and are
+improved by the local search (moves, merges and splits, each checked by
+`pool_cost`, so every rule above holds for every pool). A need that reaches the
 minimum alone is measured against its standalone cost, one that does not
 against its `yardstick` (so access always counts as a saving); a pool forms
 only where it lowers the market's total.
@@ -487,39 +489,16 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | No
 
 
 def _form_bucket(
-    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
-) -> tuple[list[_Group], dict[int, str]]:
-    """Needs whose flights chain together in small numbers are grouped by saving
-    (exactly); larger chains by the greedy formation with its rescues."""
-    lead = timedelta(days=programme.min_flight_days - 1)
-    ordered = sorted(needs, key=lambda n: n.id)
-    items = [grouping.Need(n.flight_from, n.flight_to - lead, ZERO) for n in ordered]
-    small: list[AdNeedIn] = []
-    large: list[AdNeedIn] = []
-    for part in grouping.components(items):
-        chosen = [ordered[i] for i in part]
-        if len(part) <= grouping.EXACT_LIMIT:
-            small.extend(chosen)
-        else:
-            large.extend(chosen)
-    groups: list[_Group] = []
-    reasons: dict[int, str] = {}
-    for form, bucket in ((_form_by_saving, small), (_form, large)):
-        if bucket:
-            found, why = form(programme, market, bucket, max_members)
-            groups.extend(found)
-            reasons.update(why)
-    return groups, reasons
-
-
-def _form_by_saving(
-    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int
-) -> tuple[list[_Group], dict[int, str]]:
+    programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int,
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+) -> tuple[list[_Group], dict[int, str], grouping.Search]:
     """Pools for one programme and market: the partition that costs the market least.
 
-    A pool must reach the minimum, respect exclusions, categories and one need per
-    firm, and no member with access alone may pay more pooled than alone; its cost
-    is compared with the members' `yardstick` costs.
+    Needs whose flights chain together in small numbers are grouped exactly; larger
+    chains start from the greedy formation with its rescues (`_form`), which the
+    local search then improves. A pool must reach the minimum, respect exclusions,
+    categories and one need per firm, and no member with access alone may pay more
+    pooled than alone; its cost is compared with the members' `yardstick` costs.
     """
     ordered = sorted(needs, key=lambda n: n.id)
     lead = programme.min_flight_days - 1
@@ -532,14 +511,22 @@ def _form_by_saving(
     def price(members: tuple[int, ...]) -> Decimal | None:
         return pool_cost(programme, [ordered[i] for i in members])
 
-    found, _search = grouping.partition(items, price, max_members=max_members)
+    def start(part: Sequence[int]) -> list[list[int]]:
+        formed, _why = _form(programme, market, [ordered[i] for i in part], max_members)
+        position = {n.id: k for k, n in enumerate(ordered)}
+        return [[position[n.id] for n in g.members] for g in formed]
+
+    found, search = grouping.partition(items, price, max_members=max_members, start=start,
+                                       pricings_per_need=pricings_per_need)
     groups = [_Group.of(programme, market, [ordered[i] for i in g.members]) for g in found]
     pooled = {n.id for g in groups for n in g.members}
     reasons: dict[int, str] = {}
-    for need in ordered:
+    chain = {i: part for part in grouping.components(items) for i in part}
+    for k, need in enumerate(ordered):
         if need.id in pooled:
             continue
-        compatible = [n for n in ordered if n.id != need.id]
+        # Only needs of its chain can share its flight.
+        compatible = [ordered[i] for i in sorted(chain[k]) if i != k]
         lone = _Group.of(programme, market, [need])
         for cand in compatible:
             if lone.fits(cand, max_members):
@@ -553,7 +540,7 @@ def _form_by_saving(
             )
         else:
             reasons[need.id] = _left_out_reason(lone)
-    return groups, reasons
+    return groups, reasons, search
 
 
 def _form(
@@ -674,14 +661,18 @@ def match_ads(
     programmes: Iterable[ProgrammeIn],
     *,
     max_members: int = 40,
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
 ) -> MatchResult:
-    """Group ad needs into pools that reach programme minimums and tiers."""
+    """Group ad needs into pools that reach programme minimums and tiers.
+
+    `pricings_per_need` is the grouping search's budget for long chains of needs."""
     with collector_paused():
-        return _match_ads(needs, programmes, max_members)
+        return _match_ads(needs, programmes, max_members, pricings_per_need)
 
 
 def _match_ads(
-    needs: Iterable[AdNeedIn], programmes: Iterable[ProgrammeIn], max_members: int
+    needs: Iterable[AdNeedIn], programmes: Iterable[ProgrammeIn], max_members: int,
+    pricings_per_need: float,
 ) -> MatchResult:
     by_id = {p.id: p for p in sorted(programmes, key=lambda p: p.id)}
     unplaced: list[Unplaced] = []
@@ -698,15 +689,17 @@ def _match_ads(
         buckets[(need.programme_id, need.market)].append(need)
 
     pools: list[PoolProposal] = []
+    search = grouping.Search()
     for (programme_id, market), bucket in sorted(buckets.items()):
-        groups, reasons = _form_bucket(by_id[programme_id], market, bucket,
-                                       max(2, max_members))
+        groups, reasons, how = _form_bucket(by_id[programme_id], market, bucket,
+                                            max(2, max_members), pricings_per_need)
         pools.extend(_proposal(g, max_members) for g in groups)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
+        search.add(how)
 
     pools.sort(key=lambda p: (p.programme_id or 0, p.market, p.need_ids))
     unplaced.sort(key=lambda u: u.need_id)
-    return MatchResult(pools=tuple(pools), unplaced=tuple(unplaced))
+    return MatchResult(pools=tuple(pools), unplaced=tuple(unplaced), search=search)
 
 
 __all__ = [

@@ -13,6 +13,8 @@ one place. Each stored document carries its format version under "v".
   consignment, or an ad buy) and the problems re-pricing found.
 * `PoolReasons`: why the members fit, split into lines every invitee may read and lines
   with one member's figures that only coordinators read.
+* `GroupingRecord`: how a matching run (or one of its shards) grouped needs: the search's
+  limits and, per kind, what the search did (`KindSearch`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pooling.domain import grouping
 from pooling.domain.ad_matching import Tier
 from pooling.domain.proposals import Reasons, dec_str
 
@@ -339,7 +342,119 @@ class PoolReasons:
         return [*self.public, *self.per_member]
 
 
+# -------------------------------------------------------------------- grouping
+
+SEARCH_COUNTS = ("exact", "local", "by_date", "budget", "spent", "exhausted", "moves")
+
+
+def _count(raw: Mapping[str, Any], name: str) -> int:
+    value = raw.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FormatError(f"{name} must be a count.", field=name)
+    return value
+
+
+@dataclass(frozen=True)
+class KindSearch:
+    """What the grouping search did for one kind of need (logistics or ads).
+
+    `exact`: components solved exactly; `local`: components built and improved by the
+    local search; `by_date`: lane groups formed date by date on a partner's capacity
+    offers; `budget` and `spent`: pricings the local search was allowed and used (the
+    build's one pricing per pool is always spent, so `spent` can pass `budget` a
+    little); `exhausted`: components whose budget ran out; `moves`: moves it made.
+    """
+
+    exact: int = 0
+    local: int = 0
+    by_date: int = 0
+    budget: int = 0
+    spent: int = 0
+    exhausted: int = 0
+    moves: int = 0
+
+    @classmethod
+    def from_search(cls, search: grouping.Search) -> KindSearch:
+        return cls(**{name: getattr(search, name) for name in SEARCH_COUNTS})
+
+    @property
+    def method(self) -> str:
+        return grouping.Search(exact=self.exact, local=self.local, by_date=self.by_date).method
+
+    def plus(self, other: KindSearch) -> KindSearch:
+        return KindSearch(**{name: getattr(self, name) + getattr(other, name)
+                             for name in SEARCH_COUNTS})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, **{name: getattr(self, name) for name in SEARCH_COUNTS}}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> KindSearch:
+        if not isinstance(raw, Mapping):
+            raise FormatError("A kind's search must be an object of counts.", field="grouping")
+        return cls(**{name: _count(raw, name) for name in SEARCH_COUNTS})
+
+
+@dataclass(frozen=True)
+class GroupingRecord:
+    """How needs were grouped: the search's limits (components up to `exact_limit` needs
+    and `exact_groups` groups solved exactly; larger ones searched with
+    `pricings_per_need` pricings per need, at least `budget_floor`) and, per kind, what
+    the search did (None until that kind was matched)."""
+
+    exact_limit: int = grouping.EXACT_LIMIT
+    exact_groups: int = grouping.EXACT_GROUPS
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED
+    budget_floor: int = grouping.BUDGET_FLOOR
+    logistics: KindSearch | None = None
+    ads: KindSearch | None = None
+
+    def merged(self, others: Iterable[GroupingRecord]) -> GroupingRecord:
+        """These limits with the searches of `others` (a run's shards) added up per kind."""
+        kinds: dict[str, KindSearch | None] = {"logistics": None, "ads": None}
+        for other in others:
+            for kind, found in (("logistics", other.logistics), ("ads", other.ads)):
+                if found is not None:
+                    total = kinds[kind]
+                    kinds[kind] = found if total is None else total.plus(found)
+        return GroupingRecord(self.exact_limit, self.exact_groups, self.pricings_per_need,
+                              self.budget_floor, kinds["logistics"], kinds["ads"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": VERSION, "exact_limit": self.exact_limit, "exact_groups": self.exact_groups,
+            "pricings_per_need": self.pricings_per_need, "budget_floor": self.budget_floor,
+            "logistics": self.logistics.to_json() if self.logistics is not None else None,
+            "ads": self.ads.to_json() if self.ads is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> GroupingRecord | None:
+        """The record stored with a run or shard; None for one stored before records had
+        a version (they held the limits only) or none at all."""
+        if not raw or not isinstance(raw, Mapping) or "v" not in raw:
+            return None
+        if raw.get("v") != VERSION:
+            raise FormatError("A grouping record must be a version 1 record.", field="grouping")
+        per_need = raw.get("pricings_per_need")
+        if isinstance(per_need, bool) or not isinstance(per_need, int | float) or per_need < 0:
+            raise FormatError("pricings_per_need must be a number.", field="pricings_per_need")
+        kinds = {kind: KindSearch.from_json(raw[kind]) if raw.get(kind) is not None else None
+                 for kind in ("logistics", "ads")}
+        return cls(_count(raw, "exact_limit"), _count(raw, "exact_groups"), float(per_need),
+                   _count(raw, "budget_floor"), kinds["logistics"], kinds["ads"])
+
+    @classmethod
+    def in_inputs(cls, inputs: Mapping[str, Any] | None) -> GroupingRecord | None:
+        """The record in a run's or shard's inputs; None when it has none it can read."""
+        try:
+            return cls.from_json((inputs or {}).get("grouping"))
+        except (FormatError, TypeError):
+            return None
+
+
 __all__ = [
-    "ContainerSlot", "FormatError", "LclSlot", "Placement", "PoolPlan", "PoolReasons",
-    "TierTerms", "container_labels", "tiers_from_json", "tiers_to_json",
+    "ContainerSlot", "FormatError", "GroupingRecord", "KindSearch", "LclSlot", "Placement",
+    "PoolPlan", "PoolReasons", "TierTerms", "container_labels", "tiers_from_json",
+    "tiers_to_json",
 ]

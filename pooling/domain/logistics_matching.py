@@ -17,13 +17,15 @@ Pure Python. `match_logistics` groups demands into proposed consolidations:
   valid on it. When the partner has offered capacity for the lane and mode, the
   ship date is one of its departures (cutoff not passed) and the pool's total
   weight and volume stay within what is left of it.
-* Members and ship dates are chosen by saving (`grouping.partition`) where the
-  demands whose windows chain together are at most `grouping.EXACT_LIMIT`: the
-  partition into pools that costs the market least, found exactly, so a demand
-  joins a pool only where it lowers the total. Longer chains, and pools on a
-  partner's capacity offers, are formed date by date, the date that covers the
-  most open demands first (on offers: one of its departures, within what is
-  left of it).
+* Members and ship dates are chosen by saving (`grouping.partition`), so a
+  demand joins a pool only where it lowers the total: where the demands whose
+  windows chain together are at most `grouping.EXACT_LIMIT`, the partition that
+  costs the market least is found exactly; longer chains are built date by date
+  and improved by the local search (moves, swaps, merges and splits, aimed first
+  at each pool's part-filled last box) within a budget of pricings per demand.
+  Pools on a partner's capacity offers are formed date by date, the departure
+  that covers the most open demands first, within what is left of it, so no
+  offer is overbooked.
 * Price: every price comes from the tariff engine. Weight-rated modes ship as
   one consignment (`price_consignment` on the totals, so weight breaks apply).
   Sea pools are packed into the card's containers plus LCL by `plan_sea` (its
@@ -203,6 +205,15 @@ class _Candidate:
     standalone: Decimal | None = None
     _chargeable: Decimal | None = None
     entry: _Entry | None = None
+    _load: packing.Load | None = None
+
+    def load(self) -> packing.Load:
+        """The demand as the packing engine's load (made once: pools are priced often)."""
+        if self._load is None:
+            d = self.demand
+            self._load = packing.Load(id=d.id, volume_cbm=d.volume_cbm, gross_kg=d.gross_kg,
+                                      splittable=d.splittable)
+        return self._load
 
     def chargeable_kg(self, card: RateCard) -> Decimal:
         if self._chargeable is None:
@@ -471,15 +482,7 @@ def _sea_inputs(
 ) -> tuple[list[packing.Load], list[packing.ContainerType],
            Callable[[Sequence[str], Decimal, Decimal], Decimal], Decimal]:
     """The packing engine's loads, container types, plan cost and price slack for a card."""
-    loads = [
-        packing.Load(
-            id=c.demand.id,
-            volume_cbm=c.demand.volume_cbm,
-            gross_kg=c.demand.gross_kg,
-            splittable=c.demand.splittable,
-        )
-        for c in members
-    ]
+    loads = [c.load() for c in members]
     types = [
         packing.ContainerType(
             code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
@@ -506,13 +509,69 @@ def _sea_inputs(
     return loads, types, plan_cost, quantum(card.currency) * len(types)
 
 
-def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer) -> Decimal:
-    """The pooled total of the fast plan (what grouping compares candidate pools by)."""
+def _fast_plan(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
+               ) -> packing.SeaPlan:
+    """The sea planner's fast fills for these members (what candidate pools are compared by)."""
     loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
     return packing.plan_sea(
         loads, types, lambda kg, cbm: plan_cost((), kg, cbm), fixed_cost=plan_cost,
         price_slack=slack, exact=False,
-    ).cost
+    )
+
+
+def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer) -> Decimal:
+    """The pooled total of the fast plan."""
+    return _fast_plan(card, members, pricer).cost
+
+
+def _sea_quote(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
+               ) -> grouping.Quote:
+    """`_sea_total` with the fast plan's shape, in CBM: room left in its boxes, what ships
+    LCL, what would have to leave before a box can go, what upgrading a box adds."""
+    plan = _fast_plan(card, members, pricer)
+    usable = {e.code: e.usable_cbm for e in card.equipment}
+    room = sum((usable[box.code] - box.used_cbm for box in plan.containers), ZERO)
+    spill = plan.lcl_cbm
+    shed, grow = _shed_and_grow(card, plan, pricer) if plan.containers else (ZERO, ZERO)
+    return grouping.Quote(plan.cost, float(room), float(spill),
+                          float(shed) if spill <= 0 else 0.0, float(grow))
+
+
+def _shed_and_grow(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer
+                   ) -> tuple[Decimal, Decimal]:
+    """By volume, for a plan's boxes: the least CBM that must leave before one box can go
+    or give way to a cheaper one, and the CBM the cheapest upgrade of one box (to a
+    bigger type, per CBM gained) adds; each 0 when there is none."""
+    counts = pricer.counts([box.code for box in plan.containers])
+    equipment = list(card.equipment)
+    capacity = sum((e.usable_cbm * n for e, n in zip(equipment, counts, strict=True)), ZERO)
+    used = sum((box.used_cbm for box in plan.containers), ZERO)
+    cost = pricer.plan_total(counts, ZERO, ZERO)
+    shed: Decimal | None = None
+    grow: tuple[Decimal, Decimal] | None = None
+    for k, rate in enumerate(equipment):
+        if not counts[k]:
+            continue
+        for other in [None, *equipment]:
+            if other is not None and other.code == rate.code:
+                continue
+            changed = list(counts)
+            changed[k] -= 1
+            room = capacity - rate.usable_cbm
+            if other is not None:
+                changed[equipment.index(other)] += 1
+                room += other.usable_cbm
+            if not any(changed):
+                continue
+            price = pricer.plan_total(changed, ZERO, ZERO)
+            if price < cost and used - room > 0 and (shed is None or used - room < shed):
+                shed = used - room
+            gained = room - capacity
+            if price > cost and gained > 0:
+                per = (price - cost) / gained
+                if grow is None or per < grow[0]:
+                    grow = (per, gained)
+    return (shed or ZERO), (grow[1] if grow is not None else ZERO)
 
 
 def _price_sea(
@@ -760,38 +819,29 @@ def _match_group(
     today: date,
     consolidation_days: int,
     max_members: int,
-    by_saving: bool = True,
-) -> tuple[list[PoolProposal], dict[int, str]]:
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+) -> tuple[list[PoolProposal], dict[int, str], grouping.Search]:
+    """A lane group's pools, the reasons for the demands left out and how they were found.
+
+    Without capacity offers the group is partitioned by saving; on offers it is formed
+    date by date (each pool on one departure, within what is left of it), so no offer
+    is ever overbooked."""
     card = group.lane.card
     is_sea = _family(card.mode) == "sea"
     offers = _offers_for(group, capacities, today, book)
+    if offers is None:
+        return _match_group_by_saving(group, quotes, consolidation_days, max_members,
+                                      pricings_per_need)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
-    if offers is None and by_saving:
-        # Demands whose windows chain together in small numbers are grouped by saving
-        # (exactly); longer chains by busiest departure date, as below.
-        items = [grouping.Need(c.first, c.last, ZERO) for c in group.members]
-        small: list[_Candidate] = []
-        large: list[_Candidate] = []
-        for part in grouping.components(items):
-            (small if len(part) <= grouping.EXACT_LIMIT else large).extend(
-                group.members[i] for i in part)
-        pools, reasons = _match_group_by_saving(
-            replace(group, members=small), quotes, consolidation_days, max_members)
-        if large:
-            more, why = _match_group(
-                replace(group, members=sorted(large, key=_demand_key_of)), capacities, book,
-                quotes, today, consolidation_days, max_members, by_saving=False)
-            pools.extend(more)
-            reasons.update(why)
-        return pools, reasons
-    if offers is not None and not offers:
+    search = grouping.Search(by_date=1)
+    if not offers:
         for cand in group.members:
             reasons[cand.demand.id] = (
                 f"no open departure on {group.origin}\u2192{group.destination} "
                 f"for rate card {card.id}"
             )
-        return pools, reasons
+        return pools, reasons, search
     # Members were added in demand id order, so a stable sort on the window keeps
     # equal windows in id order.
     open_ = sorted(group.members, key=_window_key)
@@ -875,13 +925,19 @@ def _match_group(
             f"no other demand on the lane fits its window "
             f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)",
         )
-    return pools, reasons
+    return pools, reasons, search
 
 
 def _match_group_by_saving(
     group: _Group, quotes: _Quotes, consolidation_days: int, max_members: int,
-) -> tuple[list[PoolProposal], dict[int, str]]:
-    """Pools for a group without capacity limits: the partition that saves most in total."""
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+) -> tuple[list[PoolProposal], dict[int, str], grouping.Search]:
+    """Pools for a group without capacity limits: the partition that saves most in total.
+
+    Sea demands carry their volume as the size that guides the search's moves, and sea
+    pools are compared by the fast plan's quote (its total, the room left in its boxes,
+    what ships LCL, what it would shed or could grow); the pools chosen get the exact
+    plan."""
     card = group.lane.card
     is_sea = _family(card.mode) == "sea"
     pricer = quotes.pricer(card)
@@ -899,15 +955,16 @@ def _match_group_by_saving(
             continue
         cands.append(cand)
         standalone.append(alone)
-    needs = [grouping.Need(c.first, c.last, alone) for c, alone in zip(cands, standalone,
-                                                                        strict=True)]
+    needs = [grouping.Need(c.first, c.last, alone,
+                           float(c.demand.volume_cbm) if is_sea else 0.0)
+             for c, alone in zip(cands, standalone, strict=True)]
     failures: dict[int, str] = {}
 
-    def price(members: tuple[int, ...]) -> Decimal | None:
+    def price(members: tuple[int, ...]) -> grouping.Quote | Decimal | None:
         chosen = [cands[i] for i in members]
         try:
             if is_sea:
-                return _sea_total(card, chosen, pricer)
+                return _sea_quote(card, chosen, pricer)
             gross = sum((c.demand.gross_kg for c in chosen), ZERO)
             cbm = sum((c.demand.volume_cbm for c in chosen), ZERO)
             return pricer.consignment_total(gross, cbm)
@@ -916,7 +973,8 @@ def _match_group_by_saving(
                 failures.setdefault(i, f"the pooled shipment cannot be priced: {exc}")
             return None
 
-    found, _search = grouping.partition(needs, price, max_members=max_members)
+    found, search = grouping.partition(needs, price, max_members=max_members,
+                                       pricings_per_need=pricings_per_need)
     pools: list[PoolProposal] = []
     pooled: set[int] = set()
     for g in found:
@@ -951,7 +1009,7 @@ def _match_group_by_saving(
                 f"no other demand on the lane fits its window "
                 f"({cand.first.isoformat()} to {cand.last.isoformat()} as ship dates)"
             )
-    return pools, reasons
+    return pools, reasons, search
 
 
 def pool_total(card: RateCard, demands: Sequence[DemandIn], *, exact: bool = False) -> Decimal:
@@ -1019,11 +1077,15 @@ def match_logistics(
     today: date,
     consolidation_days: int = fit.CONSOLIDATION_DAYS,
     max_members: int = 40,
+    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
 ) -> MatchResult:
-    """Propose consolidations of compatible demands that cost less than shipping alone."""
+    """Propose consolidations of compatible demands that cost less than shipping alone.
+
+    `pricings_per_need` is the grouping search's budget for long chains of demands."""
     with collector_paused():
         return _match_logistics(
-            demands, cards, capacities, today, consolidation_days, max_members
+            demands, cards, capacities, today, consolidation_days, max_members,
+            pricings_per_need,
         )
 
 
@@ -1034,6 +1096,7 @@ def _match_logistics(
     today: date,
     consolidation_days: int,
     max_members: int,
+    pricings_per_need: float,
 ) -> MatchResult:
     max_members = max(2, max_members)
     index = _CardIndex(cards)
@@ -1097,18 +1160,21 @@ def _match_logistics(
         group.members.append(cand)
 
     pools: list[PoolProposal] = []
+    search = grouping.Search()
     for key in sorted(groups):
         group = groups[key]
-        found, reasons = _match_group(
-            group, caps, book, quotes, today, consolidation_days, max_members
+        found, reasons, how = _match_group(
+            group, caps, book, quotes, today, consolidation_days, max_members,
+            pricings_per_need,
         )
         pools.extend(found)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
+        search.add(how)
 
     pools.sort(key=lambda p: (p.origin, p.destination, p.mode, p.ship_date or date.min,
                               p.need_ids))
     unplaced.sort(key=lambda u: u.need_id)
-    return MatchResult(pools=tuple(pools), unplaced=tuple(unplaced))
+    return MatchResult(pools=tuple(pools), unplaced=tuple(unplaced), search=search)
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from pooling.domain import wording
+from pooling.domain.grouping import Search
 from pooling.domain.money import quantum
 
 ZERO = Decimal(0)
@@ -152,6 +153,8 @@ class Unplaced:
 class MatchResult:
     pools: tuple[PoolProposal, ...] = field(default_factory=tuple)
     unplaced: tuple[Unplaced, ...] = field(default_factory=tuple)
+    # How the needs were grouped: exact or local search, pricings budgeted and spent.
+    search: Search = field(default_factory=Search)
 
 
 def signature(kind: str, *parts: object, need_ids: tuple[int, ...] | list[int]) -> str:

@@ -38,9 +38,8 @@ from django.utils import timezone
 
 from coop.errors import ApplicationError
 from pooling.adapters import member_rows_from_proposal
-from pooling.domain import grouping
 from pooling.domain.ad_matching import match_ads
-from pooling.domain.formats import PoolPlan, PoolReasons
+from pooling.domain.formats import GroupingRecord, KindSearch, PoolPlan, PoolReasons
 from pooling.domain.logistics_matching import match_logistics
 from pooling.domain.money import quantize
 from pooling.domain.proposals import MatchResult, PoolProposal
@@ -101,13 +100,6 @@ SHARD_STAGES = ("queued", "reading input", "matching logistics", "matching ads",
 FINISHED = (S.SUCCEEDED, S.FAILED)
 
 
-def _grouping_budget() -> dict[str, Any]:
-    # The search budget decides the pools as much as the input does: record it.
-    return {"exact_limit": grouping.EXACT_LIMIT, "exact_groups": grouping.EXACT_GROUPS,
-            "needs_per_pricing": grouping.NEEDS_PER_PRICING,
-            "budget_floor": grouping.BUDGET_FLOOR}
-
-
 def matching_run_plan(*, run_id: int) -> list[int]:
     """Claim a queued run (queued -> running) and cut it into shards of about
     MATCHING_SHARD_NEEDS open needs; their ids.
@@ -129,7 +121,8 @@ def matching_run_plan(*, run_id: int) -> list[int]:
             for plan in plans)
         MatchingRun.objects.filter(pk=run_id).update(
             progress=10, stage="matching shards",
-            inputs={"shards": len(shards), "grouping": _grouping_budget()})
+            # The search's limits decide the pools as much as the input does: record them.
+            inputs={"shards": len(shards), "grouping": GroupingRecord().to_json()})
     return [shard.pk for shard in shards]
 
 
@@ -188,8 +181,11 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
                            "proposed again once other needs or another ship date fit it"}
                 for proposal in turned_down for member in proposal.members
             )
+            searched = GroupingRecord(logistics=KindSearch.from_search(logistics.search),
+                                      ads=KindSearch.from_search(ads.search))
             MatchingShard.objects.filter(pk=shard_id).update(
-                status=S.SUCCEEDED, stage="done", inputs={**data.summary(), **skipped},
+                status=S.SUCCEEDED, stage="done",
+                inputs={**data.summary(), **skipped, "grouping": searched.to_json()},
                 proposed_count=len(saved), unplaced=unplaced,
                 total_saving=_total_saving(saved), finished_at=timezone.now(),
                 duration_ms=int((time.perf_counter() - clock) * 1000),
@@ -216,10 +212,16 @@ def _run_progress(run_id: int) -> None:
 
 
 def _merged_inputs(base: dict[str, Any], shards: Sequence[MatchingShard]) -> dict[str, Any]:
-    """The shards' inputs as one run's: counts added, lists joined without repeats."""
+    """The shards' inputs as one run's: counts added, lists joined without repeats, and
+    the grouping searches added up per kind."""
     merged: dict[str, Any] = dict(base)
+    limits = GroupingRecord.from_json(base.get("grouping")) or GroupingRecord()
+    searches = [GroupingRecord.from_json((s.inputs or {}).get("grouping")) for s in shards]
+    merged["grouping"] = limits.merged(r for r in searches if r is not None).to_json()
     for shard in shards:
         for key, value in (shard.inputs or {}).items():
+            if key == "grouping":
+                continue
             if isinstance(value, bool) or not isinstance(value, int | list):
                 merged.setdefault(key, value)
             elif isinstance(value, int):

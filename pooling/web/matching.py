@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import coordinator_required
+from pooling.domain.formats import GroupingRecord
 from pooling.models import MatchingRun
 from pooling.selectors.console import unplaced_grouped
 from pooling.selectors.matching import (
@@ -56,15 +58,31 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         pool.url = pool_url(pool.pk)  # type: ignore[attr-defined]
     unplaced = list(run.unplaced or [])
     return render(request, "pooling/matching/run_detail.html", {
-        "run": run,
         "pools": pools,
         "unplaced": unplaced[:UNPLACED_SHOWN],
         "unplaced_groups": unplaced_grouped(unplaced[:UNPLACED_SHOWN], url_for=NEED_URLS),
         "unplaced_hidden": max(0, len(unplaced) - UNPLACED_SHOWN),
-        "refresh_when_done": True,
-        "stages": run_stages(run),
-        "shards": matching_run_shards(run=run),
+        **_progress_context(run, refresh_when_done=True),
     })
+
+
+def search_rows(record: GroupingRecord | None) -> list[dict[str, Any]]:
+    """What the grouping search did, one row per kind matched."""
+    if record is None:
+        return []
+    return [{"kind": kind, "method": found.method, **asdict(found)}
+            for kind, found in (("Logistics", record.logistics), ("Ads", record.ads))
+            if found is not None]
+
+
+def _progress_context(run: MatchingRun, *, refresh_when_done: bool) -> dict[str, Any]:
+    """What the progress partial shows: stages, shards and how needs were grouped."""
+    shards = matching_run_shards(run=run)
+    for shard in shards:
+        shard.searches = search_rows(GroupingRecord.in_inputs(shard.inputs))  # type: ignore[attr-defined]
+    record = GroupingRecord.in_inputs(run.inputs)
+    return {"run": run, "refresh_when_done": refresh_when_done, "stages": run_stages(run),
+            "shards": shards, "grouping": record, "searches": search_rows(record)}
 
 
 def run_stages(run: MatchingRun) -> list[tuple[str, str]]:
@@ -93,8 +111,7 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
     refresh = request.GET.get("refresh") == "1"
     response = render(request, "pooling/matching/_progress.html",
-                      {"run": run, "refresh_when_done": refresh, "stages": run_stages(run),
-                       "shards": matching_run_shards(run=run)})
+                      _progress_context(run, refresh_when_done=refresh))
     if refresh and run.status in (MatchingRun.Status.SUCCEEDED, MatchingRun.Status.FAILED):
         response["HX-Refresh"] = "true"
     return response
