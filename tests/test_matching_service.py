@@ -62,7 +62,8 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
             "exhausted": 0, "moves": 0}
     assert run.inputs["grouping"] == {
         "v": 1, "exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4,
-        "budget_floor": 50, "logistics": {**none, "method": "exact", "exact": 1},
+        "budget_floor": 50, "search_pricings": 8000,
+        "logistics": {**none, "method": "exact", "exact": 1},
         "ads": none}
     assert run.shards.get().inputs["grouping"] == run.inputs["grouping"]
     pool = Pool.objects.get()
@@ -434,3 +435,30 @@ def test_each_shard_reads_only_its_own_lane_groups(settings):
         assert [v["id"] for v in shard.inputs["rate_card_versions"]] == [cards[origin].pk]
     # and the run's inputs are their sum
     assert (run.inputs["demands"], run.inputs["rate_cards"], run.proposed_count) == (4, 2, 2)
+
+
+def test_shards_share_the_runs_search_budget_by_their_needs(settings):
+    # given thirteen demands on one origin and three on another, cut into two shards
+    settings.MATCHING_SHARD_NEEDS = 8
+    for origin, count in (("CNSZX", 13), ("VNSGN", 3)):
+        SeaRateCardFactory(origin=origin)
+        for _ in range(count):
+            ShippingDemandFactory(origin=origin)
+
+    # when matching runs
+    run = _run()
+
+    # then each shard searched within its share of the run's 8,000 pricings
+    shards = list(run.shards.order_by("number"))
+    assert [s.planned_needs for s in shards] == [13, 3]
+    records = [s.inputs["grouping"] for s in shards]
+    assert [r["search_pricings"] for r in records] == [8000 * 13 // 16, 8000 * 3 // 16]
+    assert [(r["logistics"]["method"], r["logistics"]["budget"]) for r in records] == [
+        ("local search", 50), ("exact", 0)]
+    # and the run records its own budget and the shards' searches added up
+    assert run.inputs["grouping"]["search_pricings"] == 8000
+    assert run.inputs["grouping"]["logistics"] == {
+        "method": "exact and local search", "exact": 1, "local": 1, "by_date": 0,
+        "budget": 50, "spent": records[0]["logistics"]["spent"],
+        "exhausted": records[0]["logistics"]["exhausted"],
+        "moves": records[0]["logistics"]["moves"]}

@@ -251,8 +251,9 @@ def test_run_page_and_api_show_how_needs_were_grouped(coordinator):
     assert f"Logistics: local search, {recorded['spent']} of 50 pricings" in html
     grouping = detail["grouping"]
     assert {key: grouping[key] for key in ("exact_limit", "exact_groups", "pricings_per_need",
-                                           "budget_floor")} == {
-        "exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4, "budget_floor": 50}
+                                           "budget_floor", "search_pricings")} == {
+        "exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4, "budget_floor": 50,
+        "search_pricings": 8000}
     assert grouping["logistics"] == recorded and "v" not in grouping
     assert grouping["ads"]["method"] == "none"
     assert detail["shards"][0]["grouping"] == grouping

@@ -66,6 +66,10 @@ class GroupingOutput(serializers.Serializer):
     pricings_per_need = serializers.FloatField(help_text="The local search's budget per need "
                                                          "of a chain")
     budget_floor = serializers.IntegerField(help_text="The least budget of a chain")
+    search_pricings = serializers.IntegerField(
+        allow_null=True, help_text="The most the chains of one kind may price in all: the "
+                                   "run's, shared among its shards by their needs (a shard: "
+                                   "its share); null: no limit")
     logistics = KindSearchOutput(allow_null=True, help_text="Null until demands were matched")
     ads = KindSearchOutput(allow_null=True, help_text="Null until ad needs were matched")
 
@@ -144,9 +148,9 @@ RUN_EXAMPLE = {
     "id": 12, "trigger": "web", "status": "succeeded", "progress": 100, "stage": "done",
     "inputs": {"demands": 14, "ad_needs": 4, "rate_cards": 3, "programmes": 5},
     "grouping": {"exact_limit": 12, "exact_groups": 4096, "pricings_per_need": 0.4,
-                 "budget_floor": 20,
+                 "budget_floor": 50, "search_pricings": 8000,
                  "logistics": {"method": "exact and local search", "exact": 3, "local": 1,
-                               "by_date": 0, "budget": 20, "spent": 20, "exhausted": 1,
+                               "by_date": 0, "budget": 50, "spent": 50, "exhausted": 1,
                                "moves": 4},
                  "ads": {"method": "exact", "exact": 1, "local": 0, "by_date": 0,
                          "budget": 0, "spent": 0, "exhausted": 0, "moves": 0}},

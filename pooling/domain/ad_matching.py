@@ -488,9 +488,16 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | No
     return spend - rebate + fee
 
 
+def _chain_needs(programme: ProgrammeIn, ordered: Sequence[AdNeedIn]) -> list[grouping.Need]:
+    """Needs as grouping sees them: the dates a pool's overlap may start, the yardstick."""
+    lead = timedelta(days=programme.min_flight_days - 1)
+    return [grouping.Need(n.flight_from, n.flight_to - lead, yardstick(programme, n.budget))
+            for n in ordered]
+
+
 def _form_bucket(
     programme: ProgrammeIn, market: str, needs: list[AdNeedIn], max_members: int,
-    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+    budget: grouping.Budget = grouping.DEFAULT_BUDGET, share: float = 1.0,
 ) -> tuple[list[_Group], dict[int, str], grouping.Search]:
     """Pools for one programme and market: the partition that costs the market least.
 
@@ -501,12 +508,7 @@ def _form_bucket(
     pooled than alone; its cost is compared with the members' `yardstick` costs.
     """
     ordered = sorted(needs, key=lambda n: n.id)
-    lead = programme.min_flight_days - 1
-    items = [
-        grouping.Need(n.flight_from, n.flight_to - timedelta(days=lead),
-                      yardstick(programme, n.budget))
-        for n in ordered
-    ]
+    items = _chain_needs(programme, ordered)
 
     def price(members: tuple[int, ...]) -> Decimal | None:
         return pool_cost(programme, [ordered[i] for i in members])
@@ -517,7 +519,7 @@ def _form_bucket(
         return [[position[n.id] for n in g.members] for g in formed]
 
     found, search = grouping.partition(items, price, max_members=max_members, start=start,
-                                       pricings_per_need=pricings_per_need)
+                                       budget=budget, share=share)
     groups = [_Group.of(programme, market, [ordered[i] for i in g.members]) for g in found]
     pooled = {n.id for g in groups for n in g.members}
     reasons: dict[int, str] = {}
@@ -661,18 +663,18 @@ def match_ads(
     programmes: Iterable[ProgrammeIn],
     *,
     max_members: int = 40,
-    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+    budget: grouping.Budget = grouping.DEFAULT_BUDGET,
 ) -> MatchResult:
     """Group ad needs into pools that reach programme minimums and tiers.
 
-    `pricings_per_need` is the grouping search's budget for long chains of needs."""
+    `budget` is what the grouping search may spend on long chains of needs."""
     with collector_paused():
-        return _match_ads(needs, programmes, max_members, pricings_per_need)
+        return _match_ads(needs, programmes, max_members, budget)
 
 
 def _match_ads(
     needs: Iterable[AdNeedIn], programmes: Iterable[ProgrammeIn], max_members: int,
-    pricings_per_need: float,
+    budget: grouping.Budget,
 ) -> MatchResult:
     by_id = {p.id: p for p in sorted(programmes, key=lambda p: p.id)}
     unplaced: list[Unplaced] = []
@@ -688,11 +690,16 @@ def _match_ads(
             continue
         buckets[(need.programme_id, need.market)].append(need)
 
+    # The call's long chains share its search budget.
+    share = budget.share(
+        size for (programme_id, _market), bucket in sorted(buckets.items())
+        for size in grouping.large_components(
+            _chain_needs(by_id[programme_id], sorted(bucket, key=lambda n: n.id))))
     pools: list[PoolProposal] = []
     search = grouping.Search()
     for (programme_id, market), bucket in sorted(buckets.items()):
         groups, reasons, how = _form_bucket(by_id[programme_id], market, bucket,
-                                            max(2, max_members), pricings_per_need)
+                                            max(2, max_members), budget, share)
         pools.extend(_proposal(g, max_members) for g in groups)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
         search.add(how)

@@ -399,13 +399,16 @@ class KindSearch:
 class GroupingRecord:
     """How needs were grouped: the search's limits (components up to `exact_limit` needs
     and `exact_groups` groups solved exactly; larger ones searched with
-    `pricings_per_need` pricings per need, at least `budget_floor`) and, per kind, what
-    the search did (None until that kind was matched)."""
+    `pricings_per_need` pricings per need, at least `budget_floor`, and at most
+    `search_pricings` for all the components of one kind: a run's, shared among its
+    shards by their needs, or a shard's share) and, per kind, what the search did (None
+    until that kind was matched)."""
 
     exact_limit: int = grouping.EXACT_LIMIT
     exact_groups: int = grouping.EXACT_GROUPS
     pricings_per_need: float = grouping.PRICINGS_PER_NEED
     budget_floor: int = grouping.BUDGET_FLOOR
+    search_pricings: int | None = grouping.SEARCH_PRICINGS
     logistics: KindSearch | None = None
     ads: KindSearch | None = None
 
@@ -418,12 +421,14 @@ class GroupingRecord:
                     total = kinds[kind]
                     kinds[kind] = found if total is None else total.plus(found)
         return GroupingRecord(self.exact_limit, self.exact_groups, self.pricings_per_need,
-                              self.budget_floor, kinds["logistics"], kinds["ads"])
+                              self.budget_floor, self.search_pricings, kinds["logistics"],
+                              kinds["ads"])
 
     def to_json(self) -> dict[str, Any]:
         return {
             "v": VERSION, "exact_limit": self.exact_limit, "exact_groups": self.exact_groups,
             "pricings_per_need": self.pricings_per_need, "budget_floor": self.budget_floor,
+            "search_pricings": self.search_pricings,
             "logistics": self.logistics.to_json() if self.logistics is not None else None,
             "ads": self.ads.to_json() if self.ads is not None else None,
         }
@@ -441,8 +446,10 @@ class GroupingRecord:
             raise FormatError("pricings_per_need must be a number.", field="pricings_per_need")
         kinds = {kind: KindSearch.from_json(raw[kind]) if raw.get(kind) is not None else None
                  for kind in ("logistics", "ads")}
+        total = _count(raw, "search_pricings") if raw.get("search_pricings") is not None \
+            else None
         return cls(_count(raw, "exact_limit"), _count(raw, "exact_groups"), float(per_need),
-                   _count(raw, "budget_floor"), kinds["logistics"], kinds["ads"])
+                   _count(raw, "budget_floor"), total, kinds["logistics"], kinds["ads"])
 
     @classmethod
     def in_inputs(cls, inputs: Mapping[str, Any] | None) -> GroupingRecord | None:

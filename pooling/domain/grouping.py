@@ -29,11 +29,13 @@ the same as minimising what the whole market pays:
 * Sizes guide the aimed moves only: the oracle may answer with a `Quote` whose
   `room`, `spill`, `shed` and `grow` describe its plan in the needs' `size`
   units. Every decision is taken on prices.
-* Every group a large component's search prices counts against its budget:
-  `pricings_per_need` per need of the component, at least `BUDGET_FLOOR`; the
-  build may use a quarter of it beyond one pricing per pool. The search stops
-  when no move improves or the budget is spent, so the result depends only on
-  the input and the budget. `Search` records what it did.
+* Every group a large component's search prices counts against its budget
+  (`Budget`): `PRICINGS_PER_NEED` per need of the component, at least
+  `BUDGET_FLOOR`, and for all the large components of one matching call at
+  most `SEARCH_PRICINGS`, shared in proportion; the build may use a quarter of
+  a component's budget beyond one pricing per pool. The search stops when no
+  move improves or the budget is spent, so the result depends only on the
+  input and the budget. `Search` records what it did.
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ ZERO = Decimal(0)
 EXACT_LIMIT = 12
 # The exact search prices at most this many candidate groups per component.
 EXACT_GROUPS = 4_096
-# A large component's search may price this many groups per need, and at least the floor.
+# A large component's search may price this many groups per need, and at least the floor;
+# one matching call's large components together at most SEARCH_PRICINGS.
 PRICINGS_PER_NEED = 0.4
 BUDGET_FLOOR = 50
+SEARCH_PRICINGS = 8_000
 # The build's share of the budget beyond one pricing per pool: a quarter.
 _BUILD_SHARE = 4
 _DATES_TRIED = 2
@@ -149,6 +153,29 @@ class Group:
         return self.quote.grow if self.quote is not None else 0.0
 
 
+@dataclass(frozen=True)
+class Budget:
+    """How many groups the local search may price: `per_need` per need of a component,
+    at least `floor`; and at most `total` for all the large components of one matching
+    call, which then share it in proportion to what each would be allowed."""
+
+    per_need: float = PRICINGS_PER_NEED
+    floor: int = BUDGET_FLOOR
+    total: int | None = SEARCH_PRICINGS
+
+    def component(self, size: int) -> int:
+        return max(self.floor, int(size * self.per_need))
+
+    def share(self, sizes: Iterable[int]) -> float:
+        """The part of its budget each large component gets, given every large
+        component's size in the call (`large_components`)."""
+        asked = sum(self.component(size) for size in sizes)
+        if self.total is None or asked <= self.total:
+            return 1.0
+        return self.total / asked
+
+
+DEFAULT_BUDGET = Budget()
 PoolPrice = Callable[[tuple[int, ...]], Quote | Decimal | None]
 # The first pools of a large component (lists of its needs), in place of the build.
 StartPools = Callable[[Sequence[int]], list[list[int]]]
@@ -241,21 +268,32 @@ def components(needs: Sequence[Need]) -> list[list[int]]:
     return out
 
 
+def _is_exact(part: Sequence[int], needs: Sequence[Need], exact_limit: int) -> bool:
+    return len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS
+
+
+def large_components(needs: Sequence[Need], exact_limit: int = EXACT_LIMIT) -> list[int]:
+    """The sizes of the components `partition` leaves to the local search."""
+    return [len(part) for part in components(needs)
+            if len(part) >= 2 and not _is_exact(part, needs, exact_limit)]
+
+
 def partition(
     needs: Sequence[Need],
     price: PoolPrice,
     *,
     max_members: int = 40,
     exact_limit: int = EXACT_LIMIT,
-    pricings_per_need: float = PRICINGS_PER_NEED,
+    budget: Budget = DEFAULT_BUDGET,
+    share: float = 1.0,
     start: StartPools | None = None,
 ) -> tuple[list[Group], Search]:
     """The pools to propose, best found for the whole market, and how they were found.
 
-    `Search.budget` is the number of pricings the large components were allowed in
-    total (per component: `pricings_per_need` per need, at least `BUDGET_FLOOR`);
-    `Search.spent` what they priced. `start` gives the first pools of a large
-    component (lists of its needs) in place of the build.
+    Each large component may price `budget.component(size) * share` groups (`share`
+    from `budget.share` over every large component of the matching call);
+    `Search.budget` is their sum and `Search.spent` what they priced. `start` gives
+    the first pools of a large component (lists of its needs) in place of the build.
     """
     search = Search()
     oracle = _Oracle(needs, price, max(2, max_members), search)
@@ -263,12 +301,12 @@ def partition(
     for part in components(needs):
         if len(part) < 2:
             continue
-        if len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS:
+        if _is_exact(part, needs, exact_limit):
             search.exact += 1
             groups.extend(_exact(part, oracle))
             continue
         search.local += 1
-        allowed = max(BUDGET_FLOOR, int(len(part) * pricings_per_need))
+        allowed = max(1, int(budget.component(len(part)) * share))
         search.budget += allowed
         begun = search.priced
         oracle.limit = begun + allowed // _BUILD_SHARE

@@ -819,7 +819,8 @@ def _match_group(
     today: date,
     consolidation_days: int,
     max_members: int,
-    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+    budget: grouping.Budget = grouping.DEFAULT_BUDGET,
+    share: float = 1.0,
 ) -> tuple[list[PoolProposal], dict[int, str], grouping.Search]:
     """A lane group's pools, the reasons for the demands left out and how they were found.
 
@@ -831,7 +832,7 @@ def _match_group(
     offers = _offers_for(group, capacities, today, book)
     if offers is None:
         return _match_group_by_saving(group, quotes, consolidation_days, max_members,
-                                      pricings_per_need)
+                                      budget, share)
     reasons: dict[int, str] = {}
     pools: list[PoolProposal] = []
     search = grouping.Search(by_date=1)
@@ -930,7 +931,7 @@ def _match_group(
 
 def _match_group_by_saving(
     group: _Group, quotes: _Quotes, consolidation_days: int, max_members: int,
-    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+    budget: grouping.Budget = grouping.DEFAULT_BUDGET, share: float = 1.0,
 ) -> tuple[list[PoolProposal], dict[int, str], grouping.Search]:
     """Pools for a group without capacity limits: the partition that saves most in total.
 
@@ -974,7 +975,7 @@ def _match_group_by_saving(
             return None
 
     found, search = grouping.partition(needs, price, max_members=max_members,
-                                       pricings_per_need=pricings_per_need)
+                                       budget=budget, share=share)
     pools: list[PoolProposal] = []
     pooled: set[int] = set()
     for g in found:
@@ -1077,16 +1078,14 @@ def match_logistics(
     today: date,
     consolidation_days: int = fit.CONSOLIDATION_DAYS,
     max_members: int = 40,
-    pricings_per_need: float = grouping.PRICINGS_PER_NEED,
+    budget: grouping.Budget = grouping.DEFAULT_BUDGET,
 ) -> MatchResult:
     """Propose consolidations of compatible demands that cost less than shipping alone.
 
-    `pricings_per_need` is the grouping search's budget for long chains of demands."""
+    `budget` is what the grouping search may spend on long chains of demands."""
     with collector_paused():
         return _match_logistics(
-            demands, cards, capacities, today, consolidation_days, max_members,
-            pricings_per_need,
-        )
+            demands, cards, capacities, today, consolidation_days, max_members, budget)
 
 
 def _match_logistics(
@@ -1096,7 +1095,7 @@ def _match_logistics(
     today: date,
     consolidation_days: int,
     max_members: int,
-    pricings_per_need: float,
+    budget: grouping.Budget,
 ) -> MatchResult:
     max_members = max(2, max_members)
     index = _CardIndex(cards)
@@ -1159,14 +1158,18 @@ def _match_logistics(
                 joined[join] = group
         group.members.append(cand)
 
+    # The call's long chains share its search budget: those of every group without offers.
+    share = budget.share(
+        size for key in sorted(groups)
+        if _offers_for(groups[key], caps, today, book) is None
+        for size in grouping.large_components(
+            [grouping.Need(c.first, c.last, ZERO) for c in groups[key].members]))
     pools: list[PoolProposal] = []
     search = grouping.Search()
     for key in sorted(groups):
         group = groups[key]
         found, reasons, how = _match_group(
-            group, caps, book, quotes, today, consolidation_days, max_members,
-            pricings_per_need,
-        )
+            group, caps, book, quotes, today, consolidation_days, max_members, budget, share)
         pools.extend(found)
         unplaced.extend(Unplaced(KIND, nid, why) for nid, why in reasons.items())
         search.add(how)

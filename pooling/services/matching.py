@@ -11,6 +11,11 @@ half-made pools and a redelivered shard changes nothing twice. A run whose
 shards all succeeded succeeds; one failed shard fails the run (the other
 shards' pools stand, each proposed on its own lanes).
 
+The grouping search on long chains of needs has a budget per run, counted in pricings
+so that the pools depend only on the input: the run's chains of one kind may price
+`grouping.SEARCH_PRICINGS` groups in all, shared among its shards by their needs.
+Each shard records what its search did and the run adds them up (`GroupingRecord`).
+
 Re-running on unchanged input proposes nothing new: needs that are already a
 live member of a pool are not read at all, and a proposal whose signature a
 live pool already carries is skipped (the database refuses it too), and so is a
@@ -33,11 +38,12 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from coop.errors import ApplicationError
 from pooling.adapters import member_rows_from_proposal
+from pooling.domain import grouping
 from pooling.domain.ad_matching import match_ads
 from pooling.domain.formats import GroupingRecord, KindSearch, PoolPlan, PoolReasons
 from pooling.domain.logistics_matching import match_logistics
@@ -163,9 +169,11 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
                               programmes=frozenset(shard.programmes))
         data = matching_input_read(today=today, now=now, scope=scope)
         _shard_progress(shard_id, "matching logistics")
-        logistics = match_logistics(data.demands, data.cards, data.capacities, today=today)
+        budget = _shard_budget(shard)
+        logistics = match_logistics(data.demands, data.cards, data.capacities, today=today,
+                                    budget=budget)
         _shard_progress(shard_id, "matching ads")
-        ads = match_ads(data.ad_needs, data.programmes)
+        ads = match_ads(data.ad_needs, data.programmes, budget=budget)
         _shard_progress(shard_id, "saving pools")
         unplaced = _unplaced(data, logistics, ads)
         with transaction.atomic():  # the pools and the shard's result stand or fall together
@@ -181,7 +189,8 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
                            "proposed again once other needs or another ship date fit it"}
                 for proposal in turned_down for member in proposal.members
             )
-            searched = GroupingRecord(logistics=KindSearch.from_search(logistics.search),
+            searched = GroupingRecord(search_pricings=budget.total,
+                                      logistics=KindSearch.from_search(logistics.search),
                                       ads=KindSearch.from_search(ads.search))
             MatchingShard.objects.filter(pk=shard_id).update(
                 status=S.SUCCEEDED, stage="done",
@@ -198,6 +207,18 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
             peak_memory_mib=_peak_mib())
     _run_progress(shard.run_id)
     return MatchingShard.objects.get(pk=shard_id)
+
+
+def _shard_budget(shard: MatchingShard) -> grouping.Budget:
+    """The shard's part of its run's search budget: the run's chains of one kind may price
+    `grouping.SEARCH_PRICINGS` groups in all, shared among its shards by their needs, so
+    cutting a run into more shards does not make its search longer."""
+    planned = MatchingShard.objects.filter(run_id=shard.run_id).aggregate(
+        total=Sum("planned_needs"))["total"] or 0
+    total = grouping.SEARCH_PRICINGS
+    if planned > 0 and shard.planned_needs < planned:
+        total = max(1, total * shard.planned_needs // planned)
+    return grouping.Budget(total=total)
 
 
 def _run_progress(run_id: int) -> None:

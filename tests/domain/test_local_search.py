@@ -27,6 +27,8 @@ from tests.domain.test_logistics_matching import READY, TODAY, air_card, demand,
 
 D = Decimal
 DAY = timedelta(days=1)
+# Budgets of 0, 1 and 5 pricings per need (and the floor), with no limit for the call.
+PER_NEED = {n: grouping.Budget(per_need=n, total=None) for n in (0, 1, 5)}
 
 
 def market_total(result, needs: list[DemandIn], card) -> Decimal:  # type: ignore[no-untyped-def]
@@ -100,8 +102,8 @@ def test_the_search_is_deterministic_for_the_same_input_and_budget() -> None:
     pool_price = _boxes(sizes)
 
     # when partitioned twice with the same budget
-    first = grouping.partition(needs, pool_price, max_members=8, pricings_per_need=1)
-    again = grouping.partition(needs, pool_price, max_members=8, pricings_per_need=1)
+    first = grouping.partition(needs, pool_price, max_members=8, budget=PER_NEED[1])
+    again = grouping.partition(needs, pool_price, max_members=8, budget=PER_NEED[1])
 
     # then the pools and the record of the search are the same (the matchers hand needs
     # over in id order, so the order they arrive in does not matter: see below)
@@ -116,9 +118,9 @@ def test_a_smaller_budget_is_recorded_as_spent() -> None:
 
     # when searched with the floor only, and with five pricings per need
     _small, small = grouping.partition(needs, _boxes(sizes), max_members=8,
-                                       pricings_per_need=0)
+                                       budget=PER_NEED[0])
     _large, large = grouping.partition(needs, _boxes(sizes), max_members=8,
-                                       pricings_per_need=5)
+                                       budget=PER_NEED[5])
 
     # then the small budget ran out and says so; the large one did not
     assert (small.budget, small.spent, small.exhausted) == (grouping.BUDGET_FLOOR,
@@ -137,9 +139,9 @@ def test_a_smaller_budget_is_recorded_by_the_matchers() -> None:
 
     # when matched with the floor only, and with five pricings per need
     tight = match_logistics(demands, cards, [], today=matching_quality.TODAY,
-                            pricings_per_need=0)
+                            budget=PER_NEED[0])
     ample = match_logistics(demands, cards, [], today=matching_quality.TODAY,
-                            pricings_per_need=5)
+                            budget=PER_NEED[5])
 
     # then the tight budget ran out and says so, the ample one did not, and here the
     # longer search leaves the market paying less
@@ -148,6 +150,26 @@ def test_a_smaller_budget_is_recorded_by_the_matchers() -> None:
     assert ample.search.spent < ample.search.budget
     assert sum(p.total_cost for p in ample.pools) < sum(p.total_cost for p in tight.pools)
     assert {n for p in ample.pools for n in p.need_ids} == {d.id for d in demands}
+
+
+def test_the_chains_of_one_call_share_its_total_budget() -> None:
+    # given two chains of 120 needs, far apart in time, and a call limited to 60 pricings
+    needs, sizes = _boxes_market()
+    later = [grouping.Need(n.first + 100 * DAY, n.last + 100 * DAY, n.standalone)
+             for n in needs]
+    both, both_sizes = [*needs, *later], [*sizes, *sizes]
+    budget = grouping.Budget(per_need=1, total=60)
+
+    # when partitioned with the share the call's chains leave each
+    share = budget.share(grouping.large_components(both))
+    _found, search = grouping.partition(both, _boxes(both_sizes), max_members=8,
+                                        budget=budget, share=share)
+
+    # then each chain asked for 120 and got half of the 60
+    assert grouping.large_components(both) == [120, 120]
+    assert share == 0.25
+    assert (search.local, search.budget, search.exhausted) == (2, 60, 2)
+    assert budget.share([10]) == 1.0 and budget.component(10) == grouping.BUDGET_FLOOR
 
 
 def test_the_local_search_never_ends_below_its_start() -> None:
