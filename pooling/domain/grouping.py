@@ -268,14 +268,15 @@ def components(needs: Sequence[Need]) -> list[list[int]]:
     return out
 
 
-def _is_exact(part: Sequence[int], needs: Sequence[Need], exact_limit: int) -> bool:
+def is_exact(part: Sequence[int], needs: Sequence[Need], exact_limit: int = EXACT_LIMIT) -> bool:
+    """Whether `partition` solves this component exactly (else by the local search)."""
     return len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS
 
 
 def large_components(needs: Sequence[Need], exact_limit: int = EXACT_LIMIT) -> list[int]:
     """The sizes of the components `partition` leaves to the local search."""
     return [len(part) for part in components(needs)
-            if len(part) >= 2 and not _is_exact(part, needs, exact_limit)]
+            if len(part) >= 2 and not is_exact(part, needs, exact_limit)]
 
 
 def partition(
@@ -301,7 +302,7 @@ def partition(
     for part in components(needs):
         if len(part) < 2:
             continue
-        if _is_exact(part, needs, exact_limit):
+        if is_exact(part, needs, exact_limit):
             search.exact += 1
             groups.extend(_exact(part, oracle))
             continue

@@ -993,17 +993,30 @@ def _match_group_by_saving(
         pooled.update(g.members)
         pools.append(_proposal(group, g.ship_date, kept, priced, alone_costs, None,
                                consolidation_days, max_members))
-    alone_ok = {i for part in grouping.components(needs) if len(part) >= 2 for i in part}
+    # Per demand with others in its chain: whether the chain was solved exactly.
+    exact = {i: grouping.is_exact(part, needs) for part in grouping.components(needs)
+             if len(part) >= 2 for i in part}
     for i, cand in enumerate(cands):
         if i in pooled:
             continue
         d = cand.demand
         if i in failures:
             reasons[d.id] = failures[i]
-        elif i in alone_ok:
+        elif exact.get(i):
             reasons[d.id] = (
                 f"pooling does not save on rate card {card.id} v{card.version}: no group "
                 f"with a common ship date costs less than its members alone"
+            )
+        elif i in exact:
+            shipping = [p for p in pools
+                        if p.ship_date is not None and cand.first <= p.ship_date <= cand.last]
+            full = bool(shipping) and all(len(p.members) >= max_members for p in shipping)
+            reasons[d.id] = (
+                f"every pool on rate card {card.id} v{card.version} shipping in its window "
+                f"is full ({max_members} demands), and no other group the search tried with "
+                f"it costs less than its members alone" if full else
+                f"pooling does not save on rate card {card.id} v{card.version}: no group the "
+                f"search tried with it costs less than its members alone"
             )
         else:
             reasons[d.id] = (

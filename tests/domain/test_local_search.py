@@ -76,6 +76,22 @@ def test_the_busiest_date_rule_loses_money_where_the_local_search_fills_both_box
             assert member.standalone_cost is not None and member.share <= member.standalone_cost
 
 
+def test_a_demand_left_out_of_full_pools_is_told_so() -> None:
+    # given thirteen air demands that may all ship together, in pools of at most two
+    card = air_card()
+    needs = [demand(i, 10 + i, "80", "0.1") for i in range(1, 14)]
+
+    # when matched
+    result = match_logistics(needs, [lane(card)], [], today=TODAY, max_members=2)
+
+    # then six pairs ship and the one left over is told why
+    assert [len(p.members) for p in result.pools] == [2] * 6
+    (left,) = result.unplaced
+    assert left.reason == (
+        "every pool on rate card AIR1 v1 shipping in its window is full (2 demands), and no "
+        "other group the search tried with it costs less than its members alone")
+
+
 # --------------------------------------------------------------- the budget
 
 def _boxes_market(count: int = 120) -> tuple[list[grouping.Need], list[int]]:
