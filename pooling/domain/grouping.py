@@ -645,7 +645,8 @@ class _Local:
                 has_place = len(pool_b.members) < self.limit
                 for i in pool_a.members:
                     need = needs[i]
-                    if need.size < excess or not _meets(*pool_b.window_without(need), need):
+                    # Without one of its members, B ships within [lo2, hi2] at most.
+                    if need.size < excess or not _meets(pool_b.lo2, pool_b.hi2, need):
                         continue
                     if has_place and need.size <= room and _meets(pool_b.lo, pool_b.hi, need):
                         candidates.append((need.size - excess, i, -1, b))
