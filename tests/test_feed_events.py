@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 
+import jsonschema
 import pytest
 
 from pooling.feed import dcsa
@@ -252,6 +253,25 @@ def test_a_batch_of_only_bad_events_is_a_400_in_the_spec_error_shape(partner_api
     assert _valid("PostEventsError", response.json())
     assert response.json()["feedbackElements"][0]["severity"] == "ERROR"
     assert not TrackingEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_schema_declares_both_answers_a_post_can_get_as_a_400(partner_api,
+                                                                      client) -> None:
+    # given the served schema's 400 for POST /api/v1/partner/events/
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    declared = schema["paths"][URL]["post"]["responses"]["400"]["content"][
+        "application/json"]["schema"]
+    validator = jsonschema.Draft7Validator({**declared, "components": schema["components"]})
+
+    # when a batch of only bad events, and a body that is no batch, are posted
+    refused = _post(partner_api, [transport_event(location="XX1"), 7])
+    malformed = partner_api.post(URL, {"events": "x"}, format="json", HTTP_API_VERSION="3.0.0")
+
+    # then both answers are what the schema says
+    assert (refused.status_code, malformed.status_code) == (400, 400)
+    assert "summary" in refused.json() and "error" in malformed.json()
+    assert validator.is_valid(refused.json()) and validator.is_valid(malformed.json())
 
 
 @pytest.mark.django_db

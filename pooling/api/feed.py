@@ -13,7 +13,12 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -541,6 +546,10 @@ EVENT_RESULT = inline_serializer("FeedEventResult", {
     "pool": serializers.IntegerField(required=False),
 }, many=True)
 DCSA_HEADERS = {"API-Version": dcsa.API_VERSION}
+POST_EVENTS_RESPONSE = inline_serializer("DcsaPostEventsResponse", {
+    "feedbackElements": FEEDBACK_ELEMENT,
+    "summary": serializers.DictField(child=serializers.IntegerField()),
+    "results": EVENT_RESULT})
 
 
 def _dcsa_error(message: str, *, path: str = "$", code: str = "dcsa_invalid") -> ApplicationError:
@@ -580,9 +589,16 @@ class EventsApi(APIView):
     @extend_schema(
         request=inline_serializer("DcsaPostEventsRequest", {
             "events": serializers.ListField(child=serializers.JSONField())}),
-        responses={200: inline_serializer("DcsaPostEventsResponse", {
-            "feedbackElements": FEEDBACK_ELEMENT, "summary": serializers.DictField(
-                child=serializers.IntegerField()), "results": EVENT_RESULT})},
+        responses={
+            200: POST_EVENTS_RESPONSE,
+            # A batch whose every event was refused is answered like a stored one, as a
+            # 400; a request that is not a batch at all gets the one error shape.
+            400: OpenApiResponse(
+                response={"oneOf": [{"$ref": "#/components/schemas/DcsaPostEventsResponse"},
+                                    {"$ref": "#/components/schemas/Error"}]},
+                description="Every event of the batch was refused (its feedback elements "
+                            "say why), or the request is not a DCSA 3.0.0 batch."),
+        },
         description="DCSA T&T 3.0.0 `POST /events`. Each event is checked on its own against the "
                     "published schema: one bad event never fails the batch. `feedbackElements` "
                     "says, by `propertyPath` ($.events[i]...), what was refused (ERROR), ignored or "
