@@ -410,19 +410,38 @@ def _held_needs(link: str, ids: Sequence[int]) -> set[int]:
     if not ids:
         return set()
     if connection.vendor == "postgresql":
-        # One array parameter: binding tens of thousands of ids one by one costs more
-        # than the query itself.
+        # One array parameter, joined as a table: binding tens of thousands of ids one
+        # by one costs more than the query, and `= ANY(parameter)` tests every row
+        # against the whole array, which grows with the members already saved.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {link} FROM {PoolMember._meta.db_table} "  # noqa: S608 - fixed names
-                f"WHERE status = ANY(%s) AND {link} = ANY(%s)",
-                [list(PoolMember.ACTIVE), list(ids)])
+                f"SELECT m.{link} FROM {PoolMember._meta.db_table} m "  # noqa: S608 - fixed
+                f"JOIN unnest(%s::bigint[]) AS wanted(id) ON m.{link} = wanted.id "
+                f"WHERE m.status = ANY(%s)",
+                [list(ids), list(PoolMember.ACTIVE)])
             return {row[0] for row in cursor.fetchall()}
     held: set[int] = set()
     members = PoolMember.objects.filter(status__in=PoolMember.ACTIVE)
     for chunk in _chunks(ids):
         held.update(members.filter(**{f"{link}__in": chunk}).values_list(link, flat=True))
     return held
+
+
+def _live_signatures(signatures: Sequence[str]) -> list[tuple[str, str]]:
+    """(signature, state) of the pools that carry one of `signatures` and have not ended."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # as in _held_needs: the array joined as a table
+            cursor.execute(
+                f"SELECT p.signature, p.state FROM {Pool._meta.db_table} p "  # noqa: S608
+                f"JOIN unnest(%s::text[]) AS wanted(signature) "
+                f"ON p.signature = wanted.signature WHERE NOT (p.state = ANY(%s))",
+                [list(signatures), list(ENDED_STATES)])
+            return [(row[0], row[1]) for row in cursor.fetchall()]
+    found: list[tuple[str, str]] = []
+    for part in _chunks(signatures):
+        found.extend(Pool.objects.filter(signature__in=part).exclude(
+            state__in=ENDED_STATES).values_list("signature", "state"))
+    return found
 
 
 def _taken(
@@ -436,14 +455,11 @@ def _taken(
     signatures = [p.signature for p in proposals]
     taken_signatures: set[str] = set()
     rejected_signatures: set[str] = set()
-    for part in _chunks(signatures):
-        for signature, state in Pool.objects.filter(signature__in=part).exclude(
-            state__in=ENDED_STATES
-        ).values_list("signature", "state"):
-            if state == Pool.State.REJECTED:
-                rejected_signatures.add(signature)
-            else:
-                taken_signatures.add(signature)
+    for signature, state in _live_signatures(signatures):
+        if state == Pool.State.REJECTED:
+            rejected_signatures.add(signature)
+        else:
+            taken_signatures.add(signature)
     # As the database's constraint counts them: an invited or accepted member holds its
     # need even in a pool that was rejected but whose members were not released.
     demand_ids = [m.need_id for p in proposals if p.kind == Pool.Kind.LOGISTICS
