@@ -524,11 +524,9 @@ def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
     return _fast_plan(card, members, pricer).cost
 
 
-def _sea_quote(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
-               ) -> grouping.Quote:
-    """`_sea_total` with the fast plan's shape, in CBM: room left in its boxes, what ships
-    LCL, what would have to leave before a box can go, what upgrading a box adds."""
-    plan = _fast_plan(card, members, pricer)
+def _sea_quote(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer) -> grouping.Quote:
+    """A fast plan's total and shape, in CBM: room left in its boxes, what ships LCL,
+    what would have to leave before a box can go, what upgrading a box adds."""
     usable = {e.code: e.usable_cbm for e in card.equipment}
     room = sum((usable[box.code] - box.used_cbm for box in plan.containers), ZERO)
     spill = plan.lcl_cbm
@@ -575,8 +573,11 @@ def _shed_and_grow(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer
 
 
 def _price_sea(
-    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None
+    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None,
+    fast_plan: packing.SeaPlan | None = None,
 ) -> _Priced:
+    """The exact plan and quote of these members; `fast_plan` is `_fast_plan` of the same
+    members, when the pool was scored by it."""
     if pricer is None:
         pricer = CardPricer(card)
     # Candidates are priced by total only; the chosen plan gets its full quote below.
@@ -585,7 +586,8 @@ def _price_sea(
     def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         return plan_cost((), lcl_kg, lcl_cbm)
 
-    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost, price_slack=slack)
+    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost, price_slack=slack,
+                           fast_plan=fast_plan)
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
     lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
@@ -960,12 +962,14 @@ def _match_group_by_saving(
                            float(c.demand.volume_cbm) if is_sea else 0.0)
              for c, alone in zip(cands, standalone, strict=True)]
     failures: dict[int, str] = {}
+    fast_plans: dict[tuple[int, ...], packing.SeaPlan] = {}
 
     def price(members: tuple[int, ...]) -> grouping.Quote | Decimal | None:
         chosen = [cands[i] for i in members]
         try:
             if is_sea:
-                return _sea_quote(card, chosen, pricer)
+                plan = fast_plans[members] = _fast_plan(card, chosen, pricer)
+                return _sea_quote(card, plan, pricer)
             gross = sum((c.demand.gross_kg for c in chosen), ZERO)
             cbm = sum((c.demand.volume_cbm for c in chosen), ZERO)
             return pricer.consignment_total(gross, cbm)
@@ -982,7 +986,7 @@ def _match_group_by_saving(
         kept = [cands[i] for i in g.members]
         alone_costs = [standalone[i] for i in g.members]
         try:
-            priced = (_price_sea(card, kept, pricer) if is_sea
+            priced = (_price_sea(card, kept, pricer, fast_plans.get(g.members)) if is_sea
                       else _price_consolidation(card, kept))
         except (TariffError, packing.PackingError) as exc:  # pragma: no cover - priced above
             for cand in kept:

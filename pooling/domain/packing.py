@@ -571,6 +571,7 @@ def plan_sea(
     fixed_cost: FixedCost | None = None,
     price_slack: Decimal | None = None,
     exact: bool = True,
+    fast_plan: SeaPlan | None = None,
 ) -> SeaPlan:
     """The cheapest plan found for shipping `loads` in containers and LCL.
 
@@ -586,7 +587,9 @@ def plan_sea(
     (`_fill_search`), or by the integer programme where the search cannot settle
     it; every larger pool gets the fewest boxes of each single type for its whole
     loads; without it only the fast fills run (for scoring
-    many candidate pools, where only the chosen ones need the best plan).
+    many candidate pools, where only the chosen ones need the best plan). A caller
+    that scored the pool so may pass that plan as `fast_plan` (what `exact=False`
+    returns for the same arguments): the fast fills then do not run again.
     """
     _validate(loads, container_types)
     types = list(container_types)
@@ -657,8 +660,16 @@ def plan_sea(
             best = plan
             best_greedy = None
 
-    consider([], ([], _place_nothing([*whole, *splittable])))
-    if types and len(whole) + len(splittable) > _MAX_EXACT_WHOLE:
+    given = (fast_plan is not None and bool(types)
+             and len(whole) + len(splittable) > _MAX_EXACT_WHOLE)
+    if fast_plan is not None and given:
+        best = fast_plan
+        best_key = (fast_plan.cost, len(fast_plan.containers), fast_plan.lcl_cbm)
+    else:
+        consider([], ([], _place_nothing([*whole, *splittable])))
+    if given:
+        pass  # the fast fills ran when the pool was scored
+    elif types and len(whole) + len(splittable) > _MAX_EXACT_WHOLE:
         fast = _search_near_bound(
             types, order(whole, False), order(splittable, False), too_big, cost,
             ZERO if fixed_cost is None else price_slack,

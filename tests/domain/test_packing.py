@@ -525,3 +525,14 @@ def test_fluid_bound_never_exceeds_a_plan(raw: list[tuple[int, int, bool]]) -> N
     assert search is not None
     floor, _counts = next(search.multisets())
     assert floor <= float(plan.cost) + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 350), st.integers(100, 12000), st.booleans()),
+                min_size=1, max_size=24))
+def test_the_fast_plan_passed_in_gives_the_same_exact_plan(raw: list[tuple[int, int, bool]]) -> None:
+    # given a pool scored by its fast plan, when the exact plan reuses that plan
+    loads = [Load(str(i), D(v) / 10, D(kg), sp) for i, (v, kg, sp) in enumerate(raw)]
+    fast = plan_sea(loads, TYPES, lcl_rate, exact=False)
+    # then it is the plan the exact planner finds on its own
+    assert plan_sea(loads, TYPES, lcl_rate, fast_plan=fast) == plan_sea(loads, TYPES, lcl_rate)
