@@ -18,6 +18,7 @@ from tests.factories import (
     PartnerFactory,
     PoolFactory,
     PoolMemberFactory,
+    SeaRateCardFactory,
     ShippingDemandFactory,
 )
 
@@ -71,3 +72,13 @@ def ads_pool(*, firms: list[Any] | None = None, members: int = 3, budget: str = 
 
 def user_of(firm: Any) -> Any:
     return firm.memberships.select_related("user").first().user
+
+
+def two_lane_groups(settings: Any) -> None:
+    """Two demands on each of two origins' sea lanes, and shards of about two needs, so a
+    run is cut into one shard per lane group."""
+    settings.MATCHING_SHARD_NEEDS = 2
+    for origin in ("CNSZX", "VNSGN"):
+        SeaRateCardFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)
+        ShippingDemandFactory(origin=origin)

@@ -24,6 +24,7 @@ from tests.factories import (
     SeaRateCardFactory,
     ShippingDemandFactory,
 )
+from tests.factories_pools import two_lane_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -394,11 +395,7 @@ def test_start_enqueues_the_run_on_commit(django_capture_on_commit_callbacks):
 
 def test_a_lost_shard_fails_its_run_and_a_lost_callback_is_closed_by_the_sweeper(settings):
     # given two lane groups cut into two shards, the run planned three hours ago
-    settings.MATCHING_SHARD_NEEDS = 2
-    for origin in ("CNSZX", "VNSGN"):
-        SeaRateCardFactory(origin=origin)
-        ShippingDemandFactory(origin=origin)
-        ShippingDemandFactory(origin=origin)
+    two_lane_groups(settings)
     run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
     first, second = matching_service.matching_run_plan(run_id=run.pk)
     MatchingRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))

@@ -20,6 +20,7 @@ from tests.factories import (
     SeaRateCardFactory,
     ShippingDemandFactory,
 )
+from tests.factories_pools import two_lane_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -212,11 +213,7 @@ def test_another_firm_member_sees_no_runs_on_the_dashboard():
 
 def test_run_page_lists_the_shards_a_run_was_cut_into(coordinator, settings):
     # given pairs on two origins, matched in shards of about two needs
-    settings.MATCHING_SHARD_NEEDS = 2
-    for origin in ("CNSZX", "VNSGN"):
-        SeaRateCardFactory(origin=origin)
-        ShippingDemandFactory(origin=origin)
-        ShippingDemandFactory(origin=origin)
+    two_lane_groups(settings)
     run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
     matching_run_execute(run_id=run.pk)
 

@@ -344,7 +344,7 @@ class PoolReasons:
 
 # -------------------------------------------------------------------- grouping
 
-SEARCH_COUNTS = ("exact", "local", "by_date", "budget", "spent", "exhausted", "moves")
+SEARCH_COUNTS = grouping.RECORDED
 
 
 def _count(raw: Mapping[str, Any], name: str) -> int:

@@ -101,6 +101,10 @@ class Quote:
         return self.spill if self.spill > 0 else self.shed
 
 
+# The counts of a `Search` that a run records (`formats.KindSearch`).
+RECORDED = ("exact", "local", "by_date", "budget", "spent", "exhausted", "moves")
+
+
 @dataclass
 class Search:
     """What a grouping search did: components solved exactly or by the local search (and,
@@ -123,8 +127,7 @@ class Search:
         return " and ".join(parts) if parts else "none"
 
     def add(self, other: Search) -> None:
-        for name in ("exact", "local", "by_date", "budget", "spent", "priced", "exhausted",
-                     "moves"):
+        for name in (*RECORDED, "priced"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
