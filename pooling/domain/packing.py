@@ -660,6 +660,8 @@ def plan_sea(
             best = plan
             best_greedy = None
 
+    if fast_plan is not None and len(whole) + len(splittable) <= _MAX_EXACT_WHOLE:
+        return fast_plan  # so few loads are planned the same way with or without `exact`
     given = (fast_plan is not None and bool(types)
              and len(whole) + len(splittable) > _MAX_EXACT_WHOLE)
     if fast_plan is not None and given:
@@ -716,11 +718,11 @@ def plan_sea(
                 short = (short_kg + too_big_kg, short_cbm + too_big_cbm)
                 if cost(tuple(t.code for t in combo), *short) > best_key[0]:
                     continue
-            exact = (
+            every_assignment = (
                 len(whole) <= _MAX_EXACT_WHOLE
                 and (len(combo) + 1) ** len(whole) <= _MAX_EXACT_ASSIGNMENTS
             )
-            if exact:
+            if every_assignment:
                 for fill in _fills_exact(combo, order(whole, False), order(splittable, False)):
                     consider(combo, fill)
                 continue
@@ -876,13 +878,17 @@ def _fills_one_type(
     """Per type, the fewest boxes for the whole loads by volume (`pack_bins`), when
     that packing also respects the payload; splittable loads then take the room left.
 
-    Given the best plan's cost to `beat`, a type is skipped when the boxes its whole
-    loads need at least (the L2 bound by volume, and by weight) already cost that much."""
+    Given the best plan's cost to `beat`, a type is skipped when no plan in boxes of
+    that type alone can cost less: from the boxes its whole loads need at least (the
+    L2 bound by volume, and by weight) up, each count with what exceeds its room
+    shipped LCL costs that much already."""
     fills: list[tuple[list[ContainerType], _Fill]] = []
     grid_whole = _grid_loads(whole)
     if grid_whole is None or not whole:
         return fills
     whole_kg = sum((ld.gross_kg for ld in whole), ZERO)
+    total_kg = whole_kg + sum((ld.gross_kg for ld in splittable), ZERO)
+    total_cbm = sum((ld.volume_cbm for ld in (*whole, *splittable)), ZERO)
     for t in types:
         cap = _grid(t.usable_cbm, 6)
         if cap is None or any(not _fits(ld, t) for ld in whole):
@@ -890,7 +896,7 @@ def _fills_one_type(
         sizes = [vol for vol, _kg in grid_whole]
         if cost is not None and beat is not None:
             least = max(bins_lower_bound(sizes, cap), math.ceil(whole_kg / t.payload_kg))
-            if cost((t.code,) * least, ZERO, ZERO) >= beat:
+            if _one_type_floor(t, least, total_kg, total_cbm, cost) >= beat:
                 continue
         bins = pack_bins(sizes, cap, time_limit=0.5, arc_flow=False)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
@@ -905,6 +911,25 @@ def _fills_one_type(
         fills.append((combo, (content, lcl)))
     return fills
 
+
+
+def _one_type_floor(
+    t: ContainerType, least: int, total_kg: Decimal, total_cbm: Decimal,
+    cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],
+) -> Decimal:
+    """The least any plan of `least` or more boxes of type `t` alone can cost: each
+    count's boxes with the cargo beyond their room (volume and weight) shipped LCL,
+    up to the count that holds it all (more boxes only cost more)."""
+    floor: Decimal | None = None
+    n = least
+    while True:
+        short_kg = max(ZERO, total_kg - t.payload_kg * n)
+        short_cbm = max(ZERO, total_cbm - t.usable_cbm * n)
+        price = cost((t.code,) * n, short_kg, short_cbm)
+        floor = price if floor is None else min(floor, price)
+        if short_kg <= 0 and short_cbm <= 0:
+            return floor
+        n += 1
 
 def _lcl_model(
     cost: Callable[[tuple[str, ...], Decimal, Decimal], Decimal],

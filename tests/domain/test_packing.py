@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pooling.domain.packing import (
@@ -21,7 +21,10 @@ from pooling.domain.packing import (
     _fill_greedy_grid,
     _fill_mip,
     _fill_search,
+    _fills_one_type,
     _grid_loads,
+    _one_type_floor,
+    bins_lower_bound,
     plan_sea,
 )
 from pooling.domain.tariff import EquipmentRate, FixedFee, RateCard, Surcharge, sea_plan_total
@@ -536,3 +539,29 @@ def test_the_fast_plan_passed_in_gives_the_same_exact_plan(raw: list[tuple[int, 
     fast = plan_sea(loads, TYPES, lcl_rate, exact=False)
     # then it is the plan the exact planner finds on its own
     assert plan_sea(loads, TYPES, lcl_rate, fast_plan=fast) == plan_sea(loads, TYPES, lcl_rate)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(5, 300), st.integers(100, 12000), st.booleans()),
+                min_size=16, max_size=40))
+# One 40HC holds the whole loads; the splittable one overflows it, and LCL beats a second box.
+@example([(40, 1000, False)] * 16 + [(50, 1000, True)])
+def test_a_single_type_plan_never_costs_less_than_its_floor(
+    raw: list[tuple[int, int, bool]],
+) -> None:
+    # given a large pool, whose single-type plans are skipped when their floor cannot win
+    loads = [Load(str(i), D(v) / 10, D(kg), sp) for i, (v, kg, sp) in enumerate(raw)]
+    whole = [ld for ld in loads if not ld.splittable]
+    splittable = [ld for ld in loads if ld.splittable]
+    total_kg = sum((ld.gross_kg for ld in loads), D(0))
+    total_cbm = sum((ld.volume_cbm for ld in loads), D(0))
+    # then every single-type plan found costs at least that type's floor
+    for combo, (content, lcl) in _fills_one_type(TYPES, whole, splittable):
+        t = combo[0]
+        least = max(bins_lower_bound([int(ld.volume_cbm * 10**6) for ld in whole],
+                                     int(t.usable_cbm * 10**6)),
+                    -(-sum((ld.gross_kg for ld in whole), D(0)) // t.payload_kg))
+        used = tuple(t.code for box in content if box)
+        cost = card_cost(used, sum((p.gross_kg for p in lcl), D(0)),
+                         sum((p.volume_cbm for p in lcl), D(0)))
+        assert _one_type_floor(t, int(least), total_kg, total_cbm, card_cost) <= cost
