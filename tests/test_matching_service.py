@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from pooling.domain.proposals import PoolProposal
 from pooling.models import MatchingRun, Pool, PoolEvent, PoolMember
 from pooling.services import matching as matching_service
 from pooling.services.matching import (
     matching_run_execute,
     matching_run_start,
     matching_runs_fail_stuck,
+    save_lock_keys,
 )
 from tests.factories import (
     AdNeedFactory,
@@ -459,3 +463,67 @@ def test_shards_share_the_runs_search_budget_by_their_needs(settings):
         "budget": 50, "spent": records[0]["logistics"]["spent"],
         "exhausted": records[0]["logistics"]["exhausted"],
         "moves": records[0]["logistics"]["moves"]}
+
+
+def _proposal(kind: str, *, origin: str = "", mode: str = "", programme: int | None = None
+              ) -> PoolProposal:
+    return PoolProposal(kind=kind, signature=f"{kind}-{origin}-{mode}-{programme}",
+                        currency="USD", total_cost=Decimal(0), standalone_total=Decimal(0),
+                        members=(), plan={}, reasons=[], origin=origin, mode=mode,
+                        programme_id=programme)
+
+
+def test_save_locks_are_one_per_lane_group_or_programme_in_key_order():
+    # given pools on the two sea modes of one origin, another origin, air, and a programme
+    proposals = [
+        _proposal(Pool.Kind.LOGISTICS, origin="CNSHA", mode="sea_lcl"),
+        _proposal(Pool.Kind.LOGISTICS, origin="CNSHA", mode="sea_fcl"),
+        _proposal(Pool.Kind.LOGISTICS, origin="CNSZX", mode="sea_fcl"),
+        _proposal(Pool.Kind.LOGISTICS, origin="CNSHA", mode="air"),
+        _proposal(Pool.Kind.ADS, programme=7),
+    ]
+    keys = save_lock_keys(proposals)
+    # then LCL and FCL from one origin share a key (one lane group), the rest do not
+    assert len(keys) == 4 and keys == sorted(keys)
+    assert save_lock_keys(proposals[:2]) == save_lock_keys(proposals[1:2])
+    assert save_lock_keys(proposals[2:3]) != save_lock_keys(proposals[1:2])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_one_lane_group_waits_only_for_a_save_of_the_same_group():
+    if connection.vendor != "postgresql":
+        pytest.skip("the save locks are PostgreSQL advisory locks")
+    shanghai = [_proposal(Pool.Kind.LOGISTICS, origin="CNSHA", mode="sea_fcl")]
+    shenzhen = [_proposal(Pool.Kind.LOGISTICS, origin="CNSZX", mode="sea_fcl")]
+    held = threading.Event()
+    release = threading.Event()
+
+    def saver() -> None:
+        # another shard's save holds Shanghai's lane group until released
+        try:
+            with transaction.atomic():
+                matching_service._save_locks(shanghai)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=saver)
+    other.start()
+    try:
+        assert held.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            # then a save of Shenzhen's lane group does not wait
+            matching_service._save_locks(shenzhen)
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            # and one of Shanghai's waits for the other save to end
+            matching_service._save_locks(shanghai)
+    finally:
+        release.set()
+        other.join(10)
+    with transaction.atomic():
+        matching_service._save_locks(shanghai)  # free again once the other save ended

@@ -44,10 +44,30 @@ def ship_window(*, ready_from: date, deliver_by: date, transit_days: int,
                       deliver_by - timedelta(days=transit_days))
 
 
+def open_dates(*, ready_from: date, deliver_by: date, transit_days: int, today: date,
+               valid_from: date, valid_to: date | None,
+               consolidation_days: int = CONSOLIDATION_DAYS) -> tuple[date, date] | None:
+    """The first and last ship date open to a demand on a card (its ship window inside
+    today and the card's validity), or None when there is none: `window_problem` says why."""
+    first = ready_from + timedelta(days=consolidation_days)
+    last = deliver_by - timedelta(days=transit_days)
+    if first > last or last < today:
+        return None
+    first = max(first, today, valid_from)
+    if valid_to is not None and valid_to < last:
+        last = valid_to
+    return (first, last) if first <= last else None
+
+
 def window_problem(*, ready_from: date, deliver_by: date, transit_days: int, today: date,
                    valid_from: date, valid_to: date | None, card_label: str,
                    consolidation_days: int = CONSOLIDATION_DAYS) -> tuple[ShipWindow, str]:
     """The window inside today and the card's validity, and why it is empty ("" when not)."""
+    dates = open_dates(ready_from=ready_from, deliver_by=deliver_by, transit_days=transit_days,
+                       today=today, valid_from=valid_from, valid_to=valid_to,
+                       consolidation_days=consolidation_days)
+    if dates is not None:
+        return ShipWindow(*dates), ""
     window = ship_window(ready_from=ready_from, deliver_by=deliver_by,
                          transit_days=transit_days, consolidation_days=consolidation_days)
     if window.empty:
@@ -62,13 +82,10 @@ def window_problem(*, ready_from: date, deliver_by: date, transit_days: int, tod
             f"is before today {today.isoformat()}")
     first = max(window.first, today, valid_from)
     last = window.last if valid_to is None else min(window.last, valid_to)
-    bounded = ShipWindow(first, last)
-    if bounded.empty:
-        until = valid_to.isoformat() if valid_to is not None else "open-ended"
-        return bounded, (
-            f"rate card {card_label} is valid {valid_from.isoformat()} to {until}, outside the "
-            f"ship window {max(window.first, today).isoformat()} to {window.last.isoformat()}")
-    return bounded, ""
+    until = valid_to.isoformat() if valid_to is not None else "open-ended"
+    return ShipWindow(first, last), (
+        f"rate card {card_label} is valid {valid_from.isoformat()} to {until}, outside the "
+        f"ship window {max(window.first, today).isoformat()} to {window.last.isoformat()}")
 
 
 @dataclass(frozen=True)
@@ -130,4 +147,4 @@ def demand_misfit(demand: DemandShape, slot: ConsolidationSlot) -> str:
 
 
 __all__ = ["CONSOLIDATION_DAYS", "MIXABLE_CLASSES", "ConsolidationSlot", "DemandShape",
-           "ShipWindow", "demand_misfit", "ship_window", "window_problem"]
+           "ShipWindow", "demand_misfit", "open_dates", "ship_window", "window_problem"]

@@ -243,12 +243,18 @@ def _window(
 ) -> tuple[date, date, str | None]:
     """The feasible ship dates of a demand on a card, or a reason there are none."""
     card = lane.card
+    dates = fit.open_dates(
+        ready_from=demand.ready_from, deliver_by=demand.deliver_by,
+        transit_days=card.transit_days, today=today, valid_from=lane.valid_from,
+        valid_to=lane.valid_to, consolidation_days=consolidation_days)
+    if dates is not None:
+        return dates[0], dates[1], None
     window, why = fit.window_problem(
         ready_from=demand.ready_from, deliver_by=demand.deliver_by,
         transit_days=card.transit_days, today=today, valid_from=lane.valid_from,
         valid_to=lane.valid_to, card_label=f"{card.id} v{card.version}",
         consolidation_days=consolidation_days)
-    return window.first, window.last, why or None
+    return window.first, window.last, why
 
 
 def _too_heavy(demand: DemandIn, card: RateCard) -> str | None:

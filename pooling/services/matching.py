@@ -24,6 +24,7 @@ proposal exactly like one a coordinator rejected.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -65,8 +66,9 @@ logger = logging.getLogger(__name__)
 # Room for this many more firms to join a proposed pool before it locks; never more
 # than the matcher allows (its `capacity`), never fewer than the members proposed.
 HEADROOM = 2
-# One key for pg_advisory_xact_lock: two runs never save pools at the same time.
-SAVE_LOCK_KEY = 0x6D61746368  # "match"
+# pg_advisory_xact_lock keys are drawn from this name and what a pool is made of
+# (a lane group or a programme): two runs never save pools of the same one at once.
+SAVE_LOCK_NAME = "coop.matching.save"
 STUCK_AFTER = timedelta(hours=2)
 
 S = MatchingRun.Status
@@ -470,6 +472,29 @@ def _taken(
     return taken_signatures, rejected_signatures, taken_demands, taken_ads
 
 
+def save_lock_keys(proposals: Iterable[PoolProposal]) -> list[int]:
+    """The advisory lock keys of what these proposals are made of, in order: one per lane
+    group (origin and mode family) of the logistics pools, one per programme of the ad
+    pools. A need belongs to one of them, so do the pools that could hold it."""
+    units = {f"lane:{p.origin}:{mode_family(p.mode)}" if p.kind == Pool.Kind.LOGISTICS
+             else f"programme:{p.programme_id}" for p in proposals}
+    return sorted(int.from_bytes(hashlib.blake2b(f"{SAVE_LOCK_NAME}:{unit}".encode(),
+                                                 digest_size=8).digest(), "big", signed=True)
+                  for unit in units)
+
+
+def _save_locks(proposals: Sequence[PoolProposal]) -> None:
+    """Hold, until the transaction ends, the locks of what the proposals are made of:
+    a run saving other lane groups (another shard) goes on, one saving the same waits
+    and then sees what this one saved. Taken in key order, so two savers never wait
+    on each other."""
+    if connection.vendor != "postgresql":
+        return  # SQLite lets one writer in at a time anyway
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k",
+                       [save_lock_keys(proposals)])
+
+
 def _pools_save(
     *, run_id: int, data: MatchingInput, proposals: Sequence[PoolProposal]
 ) -> tuple[list[tuple[Pool, PoolProposal]], dict[str, int], list[PoolProposal],
@@ -487,9 +512,7 @@ def _pools_save(
     if not proposals:
         return [], skipped, turned_down, blocked
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK_KEY])
+        _save_locks(proposals)
         signatures, rejected, demands, ads = _taken(proposals)
         fresh: list[PoolProposal] = []
         for proposal in proposals:
