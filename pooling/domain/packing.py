@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,24 @@ class Load:
     gross_kg: Decimal
     splittable: bool
 
+    @cached_property
+    def problem(self) -> str:
+        """Why the load cannot be planned, "" when it can (worked out once)."""
+        for field, value in (("volume_cbm", self.volume_cbm), ("gross_kg", self.gross_kg)):
+            if not isinstance(value, Decimal) or not value.is_finite():
+                return f"Load {self.id!r}: {field} must be a finite Decimal."
+            if value < 0:
+                return f"Load {self.id!r}: {field} cannot be negative."
+        return ""
+
+    @cached_property
+    def grid(self) -> tuple[int, int] | None:
+        """The load in cm3 and grams when it is a whole number of both, else None; worked
+        out once, as a pool's loads are planned many times over."""
+        vol = _grid(self.volume_cbm, 6)
+        kg = _grid(self.gross_kg, 3)
+        return None if vol is None or kg is None else (vol, kg)
+
 
 @dataclass(frozen=True)
 class ContainerType:
@@ -146,16 +165,15 @@ class SeaPlan:
 
 
 def _validate(loads: Sequence[Load], types: Sequence[ContainerType]) -> None:
-    seen: set[str | int] = set()
+    if len({load.id for load in loads}) < len(loads):
+        seen: set[str | int] = set()
+        for load in loads:
+            if load.id in seen:
+                raise PackingError(f"Load {load.id!r} appears more than once.")
+            seen.add(load.id)
     for load in loads:
-        if load.id in seen:
-            raise PackingError(f"Load {load.id!r} appears more than once.")
-        seen.add(load.id)
-        for field, value in (("volume_cbm", load.volume_cbm), ("gross_kg", load.gross_kg)):
-            if not isinstance(value, Decimal) or not value.is_finite():
-                raise PackingError(f"Load {load.id!r}: {field} must be a finite Decimal.")
-            if value < 0:
-                raise PackingError(f"Load {load.id!r}: {field} cannot be negative.")
+        if load.problem:
+            raise PackingError(load.problem)
     codes: set[str] = set()
     for t in types:
         if t.code in codes:
@@ -329,11 +347,10 @@ def _grid(value: Decimal, places: int) -> int | None:
 def _grid_loads(loads: Sequence[Load]) -> list[_GridLoad] | None:
     out: list[_GridLoad] = []
     for load in loads:
-        vol = _grid(load.volume_cbm, 6)
-        kg = _grid(load.gross_kg, 3)
-        if vol is None or kg is None:
+        grid = load.grid
+        if grid is None:
             return None
-        out.append((vol, kg))
+        out.append(grid)
     return out
 
 
@@ -591,7 +608,8 @@ def plan_sea(
     that scored the pool so may pass that plan as `fast_plan` (what `exact=False`
     returns for the same arguments): the fast fills then do not run again.
     """
-    _validate(loads, container_types)
+    if fast_plan is None:
+        _validate(loads, container_types)  # else they were when the fast plan was made
     types = list(container_types)
     loads = list(loads)
     prices: dict[tuple[object, ...], Decimal] = {}
@@ -625,13 +643,21 @@ def plan_sea(
             orders[key] = hit
         return list(hit)
 
-    splittable = [ld for ld in loads if ld.splittable]
-    whole = [ld for ld in loads if not ld.splittable and any(_fits(ld, t) for t in types)]
-    too_big = [
-        Placement(ld.id, ld.volume_cbm, ld.gross_kg)
-        for ld in loads
-        if not ld.splittable and not any(_fits(ld, t) for t in types)
-    ]
+    splittable: list[Load] = []
+    whole: list[Load] = []
+    too_big: list[Placement] = []
+    # The largest room and payload of any type: a whole load within both fits some type
+    # only if one type holds both, so only such loads are tried type by type.
+    most_cbm = max((t.usable_cbm for t in types), default=ZERO)
+    most_kg = max((t.payload_kg for t in types), default=ZERO)
+    for ld in loads:
+        if ld.splittable:
+            splittable.append(ld)
+        elif (ld.volume_cbm <= most_cbm and ld.gross_kg <= most_kg
+              and any(_fits(ld, t) for t in types)):
+            whole.append(ld)
+        else:
+            too_big.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
 
     load_rank = {ld.id: k for k, ld in enumerate(loads)}
     best: SeaPlan | None = None
@@ -791,16 +817,22 @@ def _search_near_bound(
     to fewer containers, then less LCL volume, then the lower bound order.
     """
     loads = [*whole, *splittable]
-    total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
-    total_kg = sum((ld.gross_kg for ld in loads), ZERO)
+    grid = _grid_orders({False: (list(whole), list(splittable))}, types)
+    if grid is not None:  # the same sums, on integers
+        on_grid = [*grid[0][False][0], *grid[0][False][1]]
+        total_cbm = Decimal(sum(v for v, _kg in on_grid)).scaleb(-6)
+        total_kg = Decimal(sum(kg for _v, kg in on_grid)).scaleb(-3)
+    else:
+        total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+        total_kg = sum((ld.gross_kg for ld in loads), ZERO)
     too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
     too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
-    grid = _grid_orders({False: (list(whole), list(splittable))}, types)
     scored: list[tuple[Decimal, int, tuple[int, ...]]] = []
     # Multisets by price: once one's price (less the slack) exceeds the bound of the
     # last multiset that would be filled, no later one can be filled.
+    prices = [t.price for t in types]
     floors = sorted(
-        (sum((t.price * n for t, n in zip(types, counts, strict=True)), ZERO), counts)
+        (sum(map(operator.mul, prices, counts), ZERO), counts)
         for counts in _near_combos(types, total_cbm, total_kg)
     )
     lowest: list[Decimal] = []
