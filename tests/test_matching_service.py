@@ -11,7 +11,8 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from pooling.domain.proposals import PoolProposal
-from pooling.models import MatchingRun, Pool, PoolEvent, PoolMember
+from pooling.models import AdNeed, MatchingRun, Pool, PoolEvent, PoolMember, ShippingDemand
+from pooling.selectors.matching import open_unpooled
 from pooling.services import matching as matching_service
 from pooling.services.matching import (
     matching_run_execute,
@@ -527,3 +528,18 @@ def test_saving_one_lane_group_waits_only_for_a_save_of_the_same_group():
         other.join(10)
     with transaction.atomic():
         matching_service._save_locks(shanghai)  # free again once the other save ended
+
+
+@pytest.mark.parametrize(("model", "link"), [(ShippingDemand, "demand"), (AdNeed, "ad_need")])
+def test_open_needs_are_read_with_an_anti_join_not_a_subplan_per_need(model, link):
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    # given a need held by a live pool member and the table's statistics fresh
+    PoolMemberFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE pooling_poolmember")
+    # when the open, unpooled needs are planned
+    plan = open_unpooled(model, link).explain()
+    # then the members are joined once (an anti-join), never searched once per need
+    assert "Anti Join" in plan
+    assert "SubPlan" not in plan

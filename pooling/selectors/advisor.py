@@ -43,11 +43,10 @@ from pooling.domain.advisor import (
 )
 from pooling.models import AdNeed, ChannelProgramme, FirmProfile, Pool, PoolMember
 from pooling.models.choices import Channel
-from pooling.selectors.matching import programmes_active
+from pooling.selectors.matching import open_unpooled, programmes_active
 from pooling.services.settlement import FxRates
 
 LEAD_DAYS = 7  # a suggested flight starts a week out, time to prepare the creative
-DEAD_POOL_STATES = (Pool.State.REJECTED, Pool.State.CANCELLED)
 SPENDING = (AdNeed.Status.OPEN, AdNeed.Status.POOLED, AdNeed.Status.RUNNING,
             AdNeed.Status.CLOSED)
 
@@ -302,9 +301,7 @@ def demand_building_up(*, today: dt.date | None = None) -> list[DemandRow]:
     Rows are sorted by the firms waiting (needs and advice together), most first.
     """
     today = today or timezone.localdate()
-    live = PoolMember.objects.filter(status__in=PoolMember.ACTIVE, ad_need__isnull=False) \
-        .exclude(pool__state__in=DEAD_POOL_STATES).values("ad_need_id")
-    waiting = (AdNeed.objects.filter(status=AdNeed.Status.OPEN).exclude(pk__in=live)
+    waiting = (open_unpooled(AdNeed, "ad_need")
                .values("programme__channel", "market", "currency")
                .annotate(needs=Count("pk"), firms=Count("firm", distinct=True), budget=Sum("budget"))
                .order_by())
