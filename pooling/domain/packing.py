@@ -76,7 +76,10 @@ _MAX_NEAR_FILLS = 4
 # Pools of up to this many loads also get the plan of the integer programme, which
 # is optimal for a tariff that is linear in container counts and in the LCL W/M.
 MAX_EXACT_LOADS = 15
-_MIP_SECONDS = 0.5
+# Its time limit, far above what it takes (0.2-0.4 s at its root node on a slow machine,
+# for the few pools the search leaves it): a limit that binds would make the plan
+# depend on the machine's speed.
+_MIP_SECONDS = 3.0
 # The fluid lower bound tries at most this many container count vectors.
 _MAX_FLUID_VECTORS = 4_096
 
