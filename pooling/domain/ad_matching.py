@@ -531,6 +531,8 @@ def _form_bucket(
         compatible = [ordered[i] for i in sorted(chain[k]) if i != k]
         lone = _Group.of(programme, market, [need])
         for cand in compatible:
+            if len(lone.members) >= max_members:
+                break  # full: no later need fits either
             if lone.fits(cand, max_members):
                 lone.add(cand)
         alone = standalone_cost(programme, need.budget)
