@@ -486,8 +486,8 @@ def save_lock_keys(proposals: Iterable[PoolProposal]) -> list[int]:
 def _save_locks(proposals: Sequence[PoolProposal]) -> None:
     """Hold, until the transaction ends, the locks of what the proposals are made of:
     a run saving other lane groups (another shard) goes on, one saving the same waits
-    and then sees what this one saved. Taken in key order, so two savers never wait
-    on each other."""
+    and then sees what this one saved. Taken in key order, so two savers never end
+    up waiting for each other (no deadlock)."""
     if connection.vendor != "postgresql":
         return  # SQLite lets one writer in at a time anyway
     with connection.cursor() as cursor:
