@@ -37,11 +37,24 @@ class ShipWindow:
         return self.first > self.last
 
 
+def _window_dates(ready_from: date, deliver_by: date, transit_days: int,
+                  consolidation_days: int) -> tuple[date, date]:
+    """The rule: consolidated by `ready_from` + consolidation, delivered by `deliver_by`
+    after transit."""
+    return (ready_from + timedelta(days=consolidation_days),
+            deliver_by - timedelta(days=transit_days))
+
+
+def _within(first: date, last: date, today: date, valid_from: date,
+            valid_to: date | None) -> tuple[date, date]:
+    """A window cut to today onwards and to the card's validity."""
+    return max(first, today, valid_from), last if valid_to is None else min(last, valid_to)
+
+
 def ship_window(*, ready_from: date, deliver_by: date, transit_days: int,
                 consolidation_days: int = CONSOLIDATION_DAYS) -> ShipWindow:
     """Consolidated by `ready_from` + consolidation, delivered by `deliver_by` after transit."""
-    return ShipWindow(ready_from + timedelta(days=consolidation_days),
-                      deliver_by - timedelta(days=transit_days))
+    return ShipWindow(*_window_dates(ready_from, deliver_by, transit_days, consolidation_days))
 
 
 def open_dates(*, ready_from: date, deliver_by: date, transit_days: int, today: date,
@@ -49,13 +62,10 @@ def open_dates(*, ready_from: date, deliver_by: date, transit_days: int, today: 
                consolidation_days: int = CONSOLIDATION_DAYS) -> tuple[date, date] | None:
     """The first and last ship date open to a demand on a card (its ship window inside
     today and the card's validity), or None when there is none: `window_problem` says why."""
-    first = ready_from + timedelta(days=consolidation_days)
-    last = deliver_by - timedelta(days=transit_days)
+    first, last = _window_dates(ready_from, deliver_by, transit_days, consolidation_days)
     if first > last or last < today:
         return None
-    first = max(first, today, valid_from)
-    if valid_to is not None and valid_to < last:
-        last = valid_to
+    first, last = _within(first, last, today, valid_from, valid_to)
     return (first, last) if first <= last else None
 
 
@@ -80,8 +90,7 @@ def window_problem(*, ready_from: date, deliver_by: date, transit_days: int, tod
             f"too late to ship: the latest ship date {window.last.isoformat()} "
             f"(deliver by {deliver_by.isoformat()}, transit {transit_days} days) "
             f"is before today {today.isoformat()}")
-    first = max(window.first, today, valid_from)
-    last = window.last if valid_to is None else min(window.last, valid_to)
+    first, last = _within(window.first, window.last, today, valid_from, valid_to)
     until = valid_to.isoformat() if valid_to is not None else "open-ended"
     return ShipWindow(first, last), (
         f"rate card {card_label} is valid {valid_from.isoformat()} to {until}, outside the "

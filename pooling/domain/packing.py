@@ -649,15 +649,10 @@ def plan_sea(
     splittable: list[Load] = []
     whole: list[Load] = []
     too_big: list[Placement] = []
-    # The largest room and payload of any type: a whole load within both fits some type
-    # only if one type holds both, so only such loads are tried type by type.
-    most_cbm = max((t.usable_cbm for t in types), default=ZERO)
-    most_kg = max((t.payload_kg for t in types), default=ZERO)
     for ld in loads:
         if ld.splittable:
             splittable.append(ld)
-        elif (ld.volume_cbm <= most_cbm and ld.gross_kg <= most_kg
-              and any(_fits(ld, t) for t in types)):
+        elif any(_fits(ld, t) for t in types):
             whole.append(ld)
         else:
             too_big.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
