@@ -179,10 +179,12 @@ class PoolMember(models.Model):
 
     pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="members")
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="pool_memberships")
+    # A member holds one need, so each need column is empty on the other kind's rows:
+    # its indexes (below) leave those rows out instead of indexing their NULLs.
     demand = models.ForeignKey("pooling.ShippingDemand", on_delete=models.PROTECT, null=True,
-                               blank=True, related_name="pool_memberships")
+                               blank=True, related_name="pool_memberships", db_index=False)
     ad_need = models.ForeignKey("pooling.AdNeed", on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="pool_memberships")
+                                blank=True, related_name="pool_memberships", db_index=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
     standalone_cost = MoneyField(null=True, blank=True,
                                  help_text="Shipping or buying alone; empty = no access alone.")
@@ -207,11 +209,20 @@ class PoolMember(models.Model):
                 | Q(demand__isnull=True, ad_need__isnull=False),
                 name="member_has_one_need",
             ),
-            models.UniqueConstraint(fields=["demand"], condition=Q(status__in=["invited", "accepted"]),
+            models.UniqueConstraint(fields=["demand"],
+                                    condition=Q(status__in=["invited", "accepted"],
+                                                demand__isnull=False),
                                     name="demand_in_one_live_pool"),
             models.UniqueConstraint(fields=["ad_need"],
-                                    condition=Q(status__in=["invited", "accepted"]),
+                                    condition=Q(status__in=["invited", "accepted"],
+                                                ad_need__isnull=False),
                                     name="ad_need_in_one_live_pool"),
+        ]
+        indexes = [
+            models.Index(fields=["demand"], condition=Q(demand__isnull=False),
+                         name="member_demand"),
+            models.Index(fields=["ad_need"], condition=Q(ad_need__isnull=False),
+                         name="member_ad_need"),
         ]
 
 
