@@ -238,10 +238,31 @@ class _Offer:
     ids: list[int] = field(default_factory=list)
 
 
+class _Windows:
+    """`_window` of each demand on each card, worked out once per distinct input: many
+    demands share their ready and deliver-by dates, and the dates are all the rule reads."""
+
+    __slots__ = ("_found", "consolidation_days", "today")
+
+    def __init__(self, today: date, consolidation_days: int) -> None:
+        self.today = today
+        self.consolidation_days = consolidation_days
+        self._found: dict[tuple[int, date, date], tuple[date, date, str | None]] = {}
+
+    def of(self, demand: DemandIn, lane: LaneCard) -> tuple[date, date, str | None]:
+        # Keyed by the lane's identity: the card index holds every lane for the call.
+        key = (id(lane), demand.ready_from, demand.deliver_by)
+        hit = self._found.get(key)
+        if hit is None:
+            hit = self._found[key] = _window(demand, lane, self.today, self.consolidation_days)
+        return hit
+
+
 def _window(
     demand: DemandIn, lane: LaneCard, today: date, consolidation_days: int
 ) -> tuple[date, date, str | None]:
-    """The feasible ship dates of a demand on a card, or a reason there are none."""
+    """The feasible ship dates of a demand on a card, or a reason there are none
+    (which depends on the demand's dates alone)."""
     card = lane.card
     dates = fit.open_dates(
         ready_from=demand.ready_from, deliver_by=demand.deliver_by,
@@ -352,8 +373,7 @@ def _choose(
     demand: DemandIn,
     index: _CardIndex,
     quotes: _Quotes,
-    today: date,
-    consolidation_days: int,
+    windows: _Windows,
 ) -> tuple[_Candidate | None, str]:
     """The card a demand pools on (exact lane first, then cheapest), or a reason."""
     exact, country = index.for_demand(demand)
@@ -379,7 +399,7 @@ def _choose(
             elif entry.heavy_check and not demand.splittable:
                 why = _too_heavy(demand, card)
             if why is None:
-                first, last, why = _window(demand, entry.lane, today, consolidation_days)
+                first, last, why = windows.of(demand, entry.lane)
                 if why is None:
                     fits.append(_Candidate(demand, entry.lane, first, last, entry=entry))
                     continue
@@ -1126,6 +1146,7 @@ def _match_logistics(
     for cap in sorted(capacities, key=lambda c: c.id):
         caps[(cap.origin, Mode(cap.mode))].append(cap)
     quotes = _Quotes()
+    windows = _Windows(today, consolidation_days)
     book: dict[tuple[int, ...], list[_Offer]] = {}
     unplaced: list[Unplaced] = []
     groups: dict[tuple[tuple[str, str], int, str, str, tuple[str, str]], _Group] = {}
@@ -1150,11 +1171,11 @@ def _match_logistics(
             if demand.cargo_class in only.accepts and (
                 demand.splittable or not only.heavy_check
             ):
-                first, last, why = _window(demand, only.lane, today, consolidation_days)
+                first, last, why = windows.of(demand, only.lane)
                 if why is None:
                     cand = _Candidate(demand, only.lane, first, last, entry=only)
         if cand is None:
-            cand, why = _choose(demand, index, quotes, today, consolidation_days)
+            cand, why = _choose(demand, index, quotes, windows)
             if cand is None:
                 unplaced.append(Unplaced(KIND, demand.id, why))
                 continue

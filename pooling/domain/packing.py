@@ -31,6 +31,7 @@ bind) and sends what does not fit to LCL; the cheapest plan wins.
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
 import operator
@@ -688,14 +689,20 @@ def plan_sea(
         return fast_plan  # so few loads are planned the same way with or without `exact`
     given = (fast_plan is not None and bool(types)
              and len(whole) + len(splittable) > _MAX_EXACT_WHOLE)
+    near = bool(types) and not given and len(whole) + len(splittable) > _MAX_EXACT_WHOLE
     if fast_plan is not None and given:
         best = fast_plan
         best_key = (fast_plan.cost, len(fast_plan.containers), fast_plan.lcl_cbm)
+    elif near:
+        # Everything LCL, by its key alone: built below only if no fill beats it.
+        lcl_kg = sum((ld.gross_kg for ld in loads), ZERO)
+        lcl_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
+        best_key = (cost((), lcl_kg, lcl_cbm), 0, lcl_cbm)
     else:
         consider([], ([], _place_nothing([*whole, *splittable])))
     if given:
         pass  # the fast fills ran when the pool was scored
-    elif types and len(whole) + len(splittable) > _MAX_EXACT_WHOLE:
+    elif near:
         fast = _search_near_bound(
             types, order(whole, False), order(splittable, False), too_big, cost,
             ZERO if fixed_cost is None else price_slack,
@@ -775,6 +782,8 @@ def plan_sea(
                     best_greedy = (combo, by_kg)
                 if not any_lcl:
                     break
+    if best is None and near:
+        best, best_key = build([], ([], _place_nothing([*whole, *splittable])))
     placeable = [*whole, *splittable]
     if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
         if len(placeable) > MAX_EXACT_LOADS:
@@ -825,20 +834,16 @@ def _search_near_bound(
         total_kg = sum((ld.gross_kg for ld in loads), ZERO)
     too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
     too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
-    scored: list[tuple[Decimal, int, tuple[int, ...]]] = []
-    # Multisets by price: once one's price (less the slack) exceeds the bound of the
-    # last multiset that would be filled, no later one can be filled.
+    # Multisets by price. A multiset's bound is never below its price less the slack,
+    # so bounds are worked out in price order only as far as the next one to fill
+    # needs: every multiset not yet bounded is known to come after it.
     prices = [t.price for t in types]
     floors = sorted(
         (sum(map(operator.mul, prices, counts), ZERO), counts)
         for counts in _near_combos(types, total_cbm, total_kg)
     )
-    lowest: list[Decimal] = []
-    for floor, counts in floors:
-        if slack is not None and len(lowest) >= _MAX_NEAR_FILLS and (
-            floor - slack > lowest[_MAX_NEAR_FILLS - 1]
-        ):
-            break
+
+    def bounded(counts: tuple[int, ...]) -> tuple[Decimal, int, tuple[int, ...]]:
         codes: tuple[str, ...] = ()
         room_cbm = room_kg = ZERO
         for t, n in zip(types, counts, strict=True):
@@ -848,10 +853,20 @@ def _search_near_bound(
                 room_kg += t.payload_kg * n
         short_kg = max(ZERO, total_kg - room_kg) + too_big_kg
         short_cbm = max(ZERO, total_cbm - room_cbm) + too_big_cbm
-        bound = cost(codes, short_kg, short_cbm)
-        scored.append((bound, len(codes), counts))
-        bisect.insort(lowest, bound)
-    scored.sort()
+        return cost(codes, short_kg, short_cbm), len(codes), counts
+
+    waiting: list[tuple[Decimal, int, tuple[int, ...]]] = []
+    unbounded = 0
+
+    def next_lowest() -> tuple[Decimal, int, tuple[int, ...]] | None:
+        nonlocal unbounded
+        while unbounded < len(floors) and (
+            slack is None or not waiting or floors[unbounded][0] - slack <= waiting[0][0]
+        ):
+            heapq.heappush(waiting, bounded(floors[unbounded][1]))
+            unbounded += 1
+        return heapq.heappop(waiting) if waiting else None
+
     best_combo: list[ContainerType] | None = None
     best_fill: _Fill | None = None
     best_grid: _GridFill | None = None
@@ -861,9 +876,11 @@ def _search_near_bound(
     if grid is not None:
         orders, caps = grid
         grid_loads = [*orders[False][0], *orders[False][1]]
-    for fills, (bound, _n, counts) in enumerate(scored):
-        if fills >= _MAX_NEAR_FILLS or (best_key is not None and bound > best_key[0]):
+    for _fills in range(_MAX_NEAR_FILLS):
+        lowest = next_lowest()
+        if lowest is None or (best_key is not None and lowest[0] > best_key[0]):
             break
+        counts = lowest[2]
         combo = [t for t, n in zip(types, counts, strict=True) for _ in range(n)]
         fill: _Fill | None = None
         fill_grid: _GridFill | None = None
