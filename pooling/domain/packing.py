@@ -2007,7 +2007,7 @@ def pack_bins(
             pools = item_pools(positive)
             fixed = _bins_from_patterns(kept, pools)
             rest = [i for pool in pools for i in pool]
-            rest_bins = exact(rest, bound - len(fixed), 0.85 if relax == 0 else 0.5)
+            rest_bins = exact(rest, bound - len(fixed), 0.95 if relax == 0 else 0.5)
             if rest_bins is not None:
                 return finish(fixed + rest_bins)
             rest_ffd = first_fit_decreasing([sizes[i] for i in rest], capacity)
