@@ -467,13 +467,15 @@ def _compatible(programme: ProgrammeIn, members: Sequence[AdNeedIn]) -> bool:
     return True
 
 
-def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | None:
+def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn],
+              alone: Sequence[Decimal | None] | None = None) -> Decimal | None:
     """The pooled total of these needs on `programme`, or None when they may not pool.
 
     They may when they are two or more firms that do not exclude one another (and
     differ in category on a category-exclusive programme), together reach the
     minimum, and no member with access alone pays more pooled than alone. Flight
-    overlap is the caller's check.
+    overlap is the caller's check. `alone`, when given, is each need's
+    `standalone_cost`, worked out once by a caller that prices many pools.
     """
     if len(needs) < 2 or not _compatible(programme, needs):
         return None
@@ -481,9 +483,10 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn]) -> Decimal | No
     if not _viable(group):
         return None
     spend, rebate, fee, shares = _costs(group)
-    for need, share in zip(needs, shares, strict=True):
-        alone = standalone_cost(programme, need.budget)
-        if alone is not None and share > alone:
+    if alone is None:
+        alone = [standalone_cost(programme, need.budget) for need in needs]
+    for own, share in zip(alone, shares, strict=True):
+        if own is not None and share > own:
             return None
     return spend - rebate + fee
 
@@ -510,8 +513,11 @@ def _form_bucket(
     ordered = sorted(needs, key=lambda n: n.id)
     items = _chain_needs(programme, ordered)
 
+    alone_costs = [standalone_cost(programme, n.budget) for n in ordered]
+
     def price(members: tuple[int, ...]) -> Decimal | None:
-        return pool_cost(programme, [ordered[i] for i in members])
+        return pool_cost(programme, [ordered[i] for i in members],
+                         [alone_costs[i] for i in members])
 
     def start(part: Sequence[int]) -> list[list[int]]:
         formed, _why = _form(programme, market, [ordered[i] for i in part], max_members)
@@ -535,7 +541,7 @@ def _form_bucket(
                 break  # full: no later need fits either
             if lone.fits(cand, max_members):
                 lone.add(cand)
-        alone = standalone_cost(programme, need.budget)
+        alone = alone_costs[k]
         if alone is not None and len(lone.members) > 1:
             reasons[need.id] = (
                 f"buys on better terms alone on {programme.name}: "
