@@ -287,6 +287,7 @@ class PoolPlan:
 
     def public(self) -> dict[str, Any]:
         """The plan without other members' figures (shares, firm ids) or problems."""
+        # "shares": plans written before each member's share lived on its row alone
         hidden = {"members", "shares", "problems"}
         out: dict[str, Any] = {"type": self.kind}
         for key, value in self.body.items():

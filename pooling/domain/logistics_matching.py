@@ -748,13 +748,9 @@ def _proposal(
     shares = largest_remainder(priced.total, standalone, cur)
     q = quantum(cur)
     rows: list[MemberProposal] = []
-    share_rows: list[dict[str, object]] = []
     for cand, alone, share in zip(members, standalone, shares, strict=True):
         d = cand.demand
         saving = alone - share
-        share_rows.append(
-            {"need_id": d.id, "share": format(share, "f"), "standalone_cost": format(alone, "f")}
-        )
         rows.append(
             MemberProposal(
                 need_id=d.id,
@@ -814,7 +810,6 @@ def _proposal(
             "total_cost": dec_str(priced.total),
             "standalone_total": dec_str(standalone_total),
             "capacity_offer_ids": list(offer.ids) if offer is not None else [],
-            "shares": share_rows,
         }
     )
     need_ids = [c.demand.id for c in members]
