@@ -685,24 +685,19 @@ def plan_sea(
             best = plan
             best_greedy = None
 
-    if fast_plan is not None and len(whole) + len(splittable) <= _MAX_EXACT_WHOLE:
+    many = len(whole) + len(splittable) > _MAX_EXACT_WHOLE
+    if fast_plan is not None and not many:
         return fast_plan  # so few loads are planned the same way with or without `exact`
-    given = (fast_plan is not None and bool(types)
-             and len(whole) + len(splittable) > _MAX_EXACT_WHOLE)
-    near = bool(types) and not given and len(whole) + len(splittable) > _MAX_EXACT_WHOLE
-    if fast_plan is not None and given:
+    near = bool(types) and many  # the fast fills near the count bound
+    if near and fast_plan is not None:
+        # They ran when the pool was scored.
         best = fast_plan
         best_key = (fast_plan.cost, len(fast_plan.containers), fast_plan.lcl_cbm)
     elif near:
-        # Everything LCL, by its key alone: built below only if no fill beats it.
+        # Everything LCL by its key alone, built only if no fill beats it.
         lcl_kg = sum((ld.gross_kg for ld in loads), ZERO)
         lcl_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
         best_key = (cost((), lcl_kg, lcl_cbm), 0, lcl_cbm)
-    else:
-        consider([], ([], _place_nothing([*whole, *splittable])))
-    if given:
-        pass  # the fast fills ran when the pool was scored
-    elif near:
         fast = _search_near_bound(
             types, order(whole, False), order(splittable, False), too_big, cost,
             ZERO if fixed_cost is None else price_slack,
@@ -710,9 +705,13 @@ def plan_sea(
         if fast is not None:
             combo, fill = fast
             plan, key = build(combo, fill)
-            if best_key is None or key < best_key:
+            if key < best_key:
                 best, best_key = plan, key
-    elif types and (whole or splittable):
+        if best is None:
+            best, best_key = build([], ([], _place_nothing([*whole, *splittable])))
+    else:
+        consider([], ([], _place_nothing([*whole, *splittable])))
+    if not near and types and (whole or splittable):
         placeable = [*whole, *splittable]
         bound = _count_bound(placeable, types)
         if _combo_total(len(types), bound) <= _MAX_EXACT_COMBOS:
@@ -782,10 +781,8 @@ def plan_sea(
                     best_greedy = (combo, by_kg)
                 if not any_lcl:
                     break
-    if best is None and near:
-        best, best_key = build([], ([], _place_nothing([*whole, *splittable])))
     placeable = [*whole, *splittable]
-    if exact and types and len(placeable) > _MAX_EXACT_WHOLE:
+    if exact and near:
         if len(placeable) > MAX_EXACT_LOADS:
             beat = best_key[0] if best_key is not None else None
             for combo, fill in _fills_one_type(types, whole, splittable, cost, beat):
