@@ -276,9 +276,13 @@ def is_exact(part: Sequence[int], needs: Sequence[Need], exact_limit: int = EXAC
     return len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS
 
 
-def large_components(needs: Sequence[Need], exact_limit: int = EXACT_LIMIT) -> list[int]:
-    """The sizes of the components `partition` leaves to the local search."""
-    return [len(part) for part in components(needs)
+def large_components(
+    needs: Sequence[Need], exact_limit: int = EXACT_LIMIT,
+    parts: Sequence[Sequence[int]] | None = None,
+) -> list[int]:
+    """The sizes of the components `partition` leaves to the local search (`parts`:
+    `components(needs)`, when the caller has them)."""
+    return [len(part) for part in (components(needs) if parts is None else parts)
             if len(part) >= 2 and not is_exact(part, needs, exact_limit)]
 
 
@@ -291,6 +295,7 @@ def partition(
     budget: Budget = DEFAULT_BUDGET,
     share: float = 1.0,
     start: StartPools | None = None,
+    parts: Sequence[Sequence[int]] | None = None,
 ) -> tuple[list[Group], Search]:
     """The pools to propose, best found for the whole market, and how they were found.
 
@@ -298,11 +303,12 @@ def partition(
     from `budget.share` over every large component of the matching call);
     `Search.budget` is their sum and `Search.spent` what they priced. `start` gives
     the first pools of a large component (lists of its needs) in place of the build.
+    `parts` is `components(needs)`, when the caller has them.
     """
     search = Search()
     oracle = _Oracle(needs, price, max(2, max_members), search)
     groups: list[Group] = []
-    for part in components(needs):
+    for part in (components(needs) if parts is None else parts):
         if len(part) < 2:
             continue
         if is_exact(part, needs, exact_limit):

@@ -670,6 +670,8 @@ class _Group:
     origin: str
     destination: str
     members: list[_Candidate]
+    # The members' chains of overlapping windows (`grouping.components`), once worked out.
+    parts: list[list[int]] | None = None
 
 
 def _offers_for(
@@ -999,8 +1001,13 @@ def _match_group_by_saving(
                 failures.setdefault(i, f"the pooled shipment cannot be priced: {exc}")
             return None
 
+    # Members are in id order: the chains worked out on them hold unless some could not
+    # be priced alone.
+    parts = group.parts if len(cands) == len(group.members) else None
+    if parts is None:
+        parts = grouping.components(needs)
     found, search = grouping.partition(needs, price, max_members=max_members,
-                                       budget=budget, share=share)
+                                       budget=budget, share=share, parts=parts)
     pools: list[PoolProposal] = []
     pooled: set[int] = set()
     for g in found:
@@ -1019,7 +1026,7 @@ def _match_group_by_saving(
         pools.append(_proposal(group, g.ship_date, kept, priced, alone_costs, None,
                                consolidation_days, max_members))
     # Per demand with others in its chain: whether the chain was solved exactly.
-    exact = {i: grouping.is_exact(part, needs) for part in grouping.components(needs)
+    exact = {i: grouping.is_exact(part, needs) for part in parts
              if len(part) >= 2 for i in part}
     for i, cand in enumerate(cands):
         if i in pooled:
@@ -1198,11 +1205,14 @@ def _match_logistics(
         group.members.append(cand)
 
     # The call's long chains share its search budget: those of every group without offers.
-    share = budget.share(
-        size for key in sorted(groups)
-        if _offers_for(groups[key], caps, today, book) is None
-        for size in grouping.large_components(
-            [grouping.Need(c.first, c.last, ZERO) for c in groups[key].members]))
+    sizes: list[int] = []
+    for key in sorted(groups):
+        group = groups[key]
+        if _offers_for(group, caps, today, book) is None:
+            spans = [grouping.Need(c.first, c.last, ZERO) for c in group.members]
+            group.parts = grouping.components(spans)
+            sizes.extend(grouping.large_components(spans, parts=group.parts))
+    share = budget.share(sizes)
     pools: list[PoolProposal] = []
     search = grouping.Search()
     for key in sorted(groups):

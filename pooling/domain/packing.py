@@ -677,12 +677,22 @@ def plan_sea(
         total = cost(tuple(c.code for c in containers), lcl_kg, lcl_cbm)
         return SeaPlan(containers, lcl_all, total), (total, len(containers), lcl_cbm)
 
+    # The best fill considered, built in full only once the search ends.
+    best_fill: tuple[Sequence[ContainerType], _Fill] | None = None
+    big_kg = sum((p.gross_kg for p in too_big), ZERO)
+    big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+
     def consider(combo: Sequence[ContainerType], fill: _Fill) -> None:
-        nonlocal best, best_key, best_greedy
-        plan, key = build(combo, fill)
+        # The key `build` would give, without building the plan.
+        nonlocal best_key, best_fill, best_greedy
+        content, lcl = fill
+        codes = tuple(t.code for t, placed in zip(combo, content, strict=True) if placed)
+        lcl_kg = sum((p.gross_kg for p in lcl), big_kg)
+        lcl_cbm = sum((p.volume_cbm for p in lcl), big_cbm)
+        key = (cost(codes, lcl_kg, lcl_cbm), len(codes), lcl_cbm)
         if best_key is None or key < best_key:
             best_key = key
-            best = plan
+            best_fill = (combo, fill)
             best_greedy = None
 
     many = len(whole) + len(splittable) > _MAX_EXACT_WHOLE
@@ -725,8 +735,7 @@ def plan_sea(
         combos.sort(key=lambda c: (floors[c], sum(c), c))
         total_cbm = sum((ld.volume_cbm for ld in placeable), ZERO)
         total_kg = sum((ld.gross_kg for ld in placeable), ZERO)
-        too_big_kg = sum((p.gross_kg for p in too_big), ZERO)
-        too_big_cbm = sum((p.volume_cbm for p in too_big), ZERO)
+        too_big_kg, too_big_cbm = big_kg, big_cbm
         grid = _grid_orders(
             {by_kg: (order(whole, by_kg), order(splittable, by_kg)) for by_kg in (False, True)},
             types,
@@ -800,6 +809,10 @@ def plan_sea(
         best, key = build(combo, _fill_greedy(combo, order(whole, by_kg), order(splittable, by_kg)))
         if key != best_key:  # pragma: no cover - the grid fill mirrors the Decimal one
             raise PackingError("The integer fill disagrees with the exact one.")
+    elif best_fill is not None:
+        best, key = build(*best_fill)
+        if key != best_key:  # pragma: no cover - the same sums either way
+            raise PackingError("The plan disagrees with the fill it was chosen by.")
     if best is None:  # pragma: no cover - the all-LCL plan is always considered
         raise PackingError("No plan could be formed.")
     return best
@@ -997,8 +1010,12 @@ def _lcl_model(
 
 
 # Steps the exact search of a small pool may take before it leaves the pool to the
-# integer programme.
+# integer programme; leaves it may spread by a linear programme.
 _SEARCH_NODES = 20_000
+_SPREADS = 64
+# A spread within this much of its programme's charge settles its leaf: the tariff's
+# totals are whole minor units.
+_SETTLE = 0.005
 _UNSETTLED = "unsettled"
 
 
@@ -1019,10 +1036,12 @@ def _fill_search(
     depth first, whole loads largest first into a box (one of each set of
     interchangeable boxes) or LCL, pruned by the same bound on what is left. The
     splittable loads then take the rooms as the greedy fill places them; where that
-    fill leaves more LCL than the rooms' bound and the bound could still win, the
-    search cannot settle the pool. Returns the better plan, None when `incumbent`
-    is already optimal, or `_UNSETTLED` when the search cannot prove either within
-    `_SEARCH_NODES` steps (the caller then runs the integer programme).
+    fill leaves more LCL than the rooms' bound and the bound could still win, a
+    linear programme spreads them over the rooms at the least LCL charge (the
+    integer programme's terms for splittable parts, rounded to the grid the same
+    way). Returns the better plan, None when `incumbent` is already optimal, or
+    `_UNSETTLED` when the search cannot prove either within `_SEARCH_NODES` steps
+    and `_SPREADS` spreads (the caller then runs the integer programme).
     """
     order = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
     search = _BoxSearch.of(types, order, splittable, too_big, cost)
@@ -1043,7 +1062,7 @@ def _fill_search(
         return _UNSETTLED
     if search.found is None:
         return None
-    counts, where = search.found
+    counts, where, spread = search.found
     combo = [types[k] for k, c in enumerate(counts) for _ in range(c)]
     content: list[list[Placement]] = [[] for _ in combo]
     rooms_cbm = [t.usable_cbm for t in combo]
@@ -1056,7 +1075,14 @@ def _fill_search(
         content[s].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
         rooms_cbm[s] -= ld.volume_cbm
         rooms_kg[s] -= ld.gross_kg
-    _place_splittable(splittable, rooms_cbm, rooms_kg, content, out)
+    if spread is None:
+        _place_splittable(splittable, rooms_cbm, rooms_kg, content, out)
+        return combo, (content, out)
+    for ld, grid, placed in zip(splittable, search.splittable, spread, strict=True):
+        for s, vol, kg in placed:
+            part = (Placement(ld.id, ld.volume_cbm, ld.gross_kg) if (vol, kg) == grid
+                    else Placement(ld.id, Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3)))
+            (content[s] if s >= 0 else out).append(part)
     return combo, (content, out)
 
 
@@ -1109,9 +1135,13 @@ class _BoxSearch:
             self.tail_cbm[i] = self.tail_cbm[i + 1] + whole[i][0]
             self.tail_kg[i] = self.tail_kg[i + 1] + whole[i][1]
         self.best = math.inf
-        self.found: tuple[tuple[int, ...], list[int]] | None = None
+        # The best leaf: its multiset, each whole load's box (-1: LCL) and, when the
+        # linear programme spread them, each splittable load's parts.
+        self.found: tuple[tuple[int, ...], list[int], list[list[_GridPart]] | None] | None = (
+            None)
         self.unsettled = math.inf  # the least bound of a leaf the greedy could not settle
         self.nodes = 0
+        self.spreads = 0  # leaves spread by the linear programme
 
     def charge(self, kg: int, cbm: int) -> float:
         if kg <= 0 and cbm <= 0:
@@ -1196,6 +1226,7 @@ class _BoxSearch:
         for s in self.where:
             if s >= 0:
                 held[s] = True
+        by_whole = list(held)
         got_cbm = got_kg = floor_cbm = floor_kg = 0
         if self.splittable:
             content, parts = _fill_grid(self.room_cbm, self.room_kg, self.splittable, 0)
@@ -1208,12 +1239,126 @@ class _BoxSearch:
             floor_kg = max(0, self.split_kg - self.free_kg)
         got = self.charge(self.lcl_kg + got_kg, self.lcl_cbm + got_cbm)
         least = self.charge(self.lcl_kg + floor_kg, self.lcl_cbm + floor_cbm)
-        if got > least + _EPS:
-            self.unsettled = min(self.unsettled, self.boxes_price + least)
         value = sum(p for p, h in zip(self.slot_price, held, strict=True) if h) + got
+        spread_parts: list[list[_GridPart]] | None = None
+        if got > least + _EPS and self.boxes_price + least < self.best - _EPS:
+            # The greedy spread leaves more LCL than the rooms' bound and the leaf could
+            # still win: spread the splittable loads by the linear programme instead.
+            spread = self.spread() if self.spreads < _SPREADS else None
+            if spread is None:
+                self.unsettled = min(self.unsettled, self.boxes_price + least)
+            else:
+                bound, charge, spread_by_load = spread
+                if charge > bound + _SETTLE:
+                    # Rounding to the grid left cargo out that the programme placed.
+                    self.unsettled = min(self.unsettled, self.boxes_price + bound)
+                for load_parts in spread_by_load:
+                    for box, _vol, _kg in load_parts:
+                        if box >= 0:
+                            by_whole[box] = True
+                spread_value = sum(
+                    p for p, h in zip(self.slot_price, by_whole, strict=True) if h) + charge
+                if spread_value < value - _EPS:
+                    value, spread_parts = spread_value, spread_by_load
         if value < self.best - _EPS:
             self.best = value
-            self.found = (self.counts, list(self.where))
+            self.found = (self.counts, list(self.where), spread_parts)
+
+    def spread(self) -> tuple[float, float, list[list[_GridPart]]] | None:
+        """The splittable loads spread over the rooms the whole loads left, each at its
+        own density, at the least LCL charge (every box paid for): a linear programme,
+        its parts rounded down to the grid and what rounding leaves put where there is
+        room. Returns the programme's charge (a bound for this leaf, within `_SETTLE`),
+        the charge of the rounded spread and each load's parts ((box, cm3, g), box -1
+        for LCL); None when the programme has no answer."""
+        self.spreads += 1
+        loads, slots = self.splittable, len(self.slots)
+        n = len(loads) * slots
+        # Each box keeps back what rounding can leave of every load, so it always fits.
+        keep_cbm = len(loads) * slots + 1
+        keep_kg = sum(kg // max(vol, 1) + 2 for vol, kg in loads) * slots + 1
+        # Variables: x[j, s], the fraction of splittable load j in box s, then the charge
+        # before the minimum; measures in CBM and tonnes.
+        cost = np.zeros(n + 1)
+        cost[n] = 1.0
+        rows = np.zeros((2 * slots + len(loads) + 2, n + 1))
+        limits = np.zeros(len(rows))
+        for j, (vol, kg) in enumerate(loads):
+            for s in range(slots):
+                rows[s, j * slots + s] = vol / 1e6
+                rows[slots + s, j * slots + s] = kg / 1e6
+                rows[2 * slots + j, j * slots + s] = 1.0
+                # The charge is at least each measure's rate on what is left out.
+                rows[-2, j * slots + s] = -kg / 1e6 * self.per_t
+                rows[-1, j * slots + s] = -vol / 1e6 * self.per_cbm
+        for s in range(slots):
+            limits[s] = max(0, self.room_cbm[s] - keep_cbm) / 1e6
+            limits[slots + s] = max(0, self.room_kg[s] - keep_kg) / 1e6
+        limits[2 * slots:2 * slots + len(loads)] = 1.0
+        rows[-2, n] = rows[-1, n] = -1.0
+        limits[-2] = -(self.lcl_kg + self.split_kg) / 1e6 * self.per_t
+        limits[-1] = -(self.lcl_cbm + self.split_cbm) / 1e6 * self.per_cbm
+        result = linprog(cost, A_ub=rows, b_ub=limits, bounds=[(0.0, 1.0)] * n + [(0.0, None)],
+                         method="highs")
+        if result.status != 0 or result.x is None:
+            return None
+        x = result.x
+        rooms_cbm, rooms_kg = list(self.room_cbm), list(self.room_kg)
+        parts: list[list[_GridPart]] = []
+        out_cbm, out_kg = self.lcl_cbm, self.lcl_kg
+        for j, (vol, kg) in enumerate(loads):
+            shares = [(float(x[j * slots + s]), s) for s in range(slots)]
+            placed, left_vol, left_kg = _place_shares_grid(vol, kg, shares, rooms_cbm, rooms_kg)
+            if left_vol > 0 or left_kg > 0:
+                placed.append((-1, left_vol, left_kg))
+                out_cbm += left_vol
+                out_kg += left_kg
+            parts.append(placed)
+        bound = float(result.fun)
+        if bound > 1e-9:
+            bound = max(bound, self.minimum)
+        return bound, self.charge(out_kg, out_cbm), parts
+
+
+def _place_shares_grid(
+    vol: int, kg: int, shares: Sequence[tuple[float, int]], rooms_cbm: list[int],
+    rooms_kg: list[int],
+) -> tuple[list[_GridPart], int, int]:
+    """A splittable load on the grid placed by the fractions a programme gave it per box
+    ((fraction, box) pairs): each part rounded down at the load's density, within the
+    box's room; what rounding leaves goes with a part it already has when there is
+    room, else in any box with room. The parts (box, cm3, g) and what is left out."""
+    if vol == 0 and kg == 0:
+        return [(0 if rooms_cbm else -1, 0, 0)], 0, 0
+    merged: dict[int, list[int]] = {}
+    left_vol, left_kg = vol, kg
+    for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
+        if share <= 1e-9 or left_vol <= 0:
+            continue
+        want = min(int(vol * share), left_vol)
+        want_kg = kg * want // vol if vol > 0 else min(int(kg * share), left_kg)
+        part_vol, part_kg = _split_part_grid(want, min(want_kg, left_kg), rooms_cbm[k],
+                                             rooms_kg[k])
+        if part_vol <= 0 and part_kg <= 0:
+            continue
+        had = merged.setdefault(k, [0, 0])
+        had[0] += part_vol
+        had[1] += part_kg
+        rooms_cbm[k] -= part_vol
+        rooms_kg[k] -= part_kg
+        left_vol -= part_vol
+        left_kg -= part_kg
+    if left_vol > 0 or left_kg > 0:
+        for k in [*merged, *range(len(rooms_cbm))]:
+            if left_vol <= rooms_cbm[k] and left_kg <= rooms_kg[k]:
+                had = merged.setdefault(k, [0, 0])
+                had[0] += left_vol
+                had[1] += left_kg
+                rooms_cbm[k] -= left_vol
+                rooms_kg[k] -= left_kg
+                left_vol = left_kg = 0
+                break
+    return [(k, v, g) for k, (v, g) in sorted(merged.items())], left_vol, left_kg
 
 
 def _fill_mip(
@@ -1353,48 +1498,7 @@ def _fill_mip(
             else:
                 out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
             continue
-        vol, kg = ld.volume_cbm, ld.gross_kg
-        if vol == 0 and kg == 0:  # nothing to carry: it rides in the first box
-            (content[0] if content else out).append(Placement(ld.id, vol, kg))
-            continue
-        placed: list[tuple[int, Decimal, Decimal]] = []
-        for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
-            if share <= 1e-9 or vol <= 0:
-                continue
-            want = min((ld.volume_cbm * Decimal(float(share))).quantize(CBM_STEP, ROUND_DOWN), vol)
-            if ld.volume_cbm > 0:
-                want_kg = (ld.gross_kg * want / ld.volume_cbm).quantize(KG_STEP, ROUND_DOWN)
-            else:
-                want_kg = min((ld.gross_kg * Decimal(float(share))).quantize(KG_STEP, ROUND_DOWN),
-                              kg)
-            part_vol, part_kg = _split_part(want, min(want_kg, kg), rooms_cbm[k], rooms_kg[k])
-            if part_vol <= 0 and part_kg <= 0:
-                continue
-            placed.append((k, part_vol, part_kg))
-            rooms_cbm[k] -= part_vol
-            rooms_kg[k] -= part_kg
-            vol -= part_vol
-            kg -= part_kg
-        if vol > 0 or kg > 0:
-            # What rounding left: with a part it already has when there is room,
-            # else in any box with room, else LCL.
-            held = [k for k, _v, _g in placed]
-            for k in [*held, *range(len(used))]:
-                if vol <= rooms_cbm[k] and kg <= rooms_kg[k]:
-                    placed.append((k, vol, kg))
-                    rooms_cbm[k] -= vol
-                    rooms_kg[k] -= kg
-                    vol = kg = ZERO
-                    break
-        merged: dict[int, tuple[Decimal, Decimal]] = {}
-        for k, part_vol, part_kg in placed:
-            had = merged.get(k, (ZERO, ZERO))
-            merged[k] = (had[0] + part_vol, had[1] + part_kg)
-        placed = [(k, v, g) for k, (v, g) in sorted(merged.items())]
-        for k, part_vol, part_kg in placed:
-            content[k].append(Placement(ld.id, part_vol, part_kg))
-        if vol > 0 or kg > 0:
-            out.append(Placement(ld.id, vol, kg))
+        _place_shares(ld, shares, rooms_cbm, rooms_kg, content, out)
     # The fill must hold every load exactly, within every box; otherwise the fast
     # fills stand.
     parts: dict[str | int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -1410,6 +1514,55 @@ def _fill_mip(
                 (p.gross_kg for p in content[k]), ZERO) > slots[s].payload_kg:
             return None
     return [slots[s] for s in used], (content, out)
+
+
+def _place_shares(
+    ld: Load, shares: Sequence[tuple[float, int]], rooms_cbm: list[Decimal],
+    rooms_kg: list[Decimal], content: list[list[Placement]], out: list[Placement],
+) -> None:
+    """Place a splittable load by the fractions a programme gave it per box ((fraction,
+    box) pairs): each part rounded down to the grid at the load's density, within the
+    box's room; what rounding leaves goes with a part it already has when there is room,
+    else in any box with room, else LCL."""
+    vol, kg = ld.volume_cbm, ld.gross_kg
+    if vol == 0 and kg == 0:  # nothing to carry: it rides in the first box
+        (content[0] if content else out).append(Placement(ld.id, vol, kg))
+        return
+    placed: list[tuple[int, Decimal, Decimal]] = []
+    for share, k in sorted(shares, key=lambda p: (-p[0], p[1])):
+        if share <= 1e-9 or vol <= 0:
+            continue
+        want = min((ld.volume_cbm * Decimal(float(share))).quantize(CBM_STEP, ROUND_DOWN), vol)
+        if ld.volume_cbm > 0:
+            want_kg = (ld.gross_kg * want / ld.volume_cbm).quantize(KG_STEP, ROUND_DOWN)
+        else:
+            want_kg = min((ld.gross_kg * Decimal(float(share))).quantize(KG_STEP, ROUND_DOWN),
+                          kg)
+        part_vol, part_kg = _split_part(want, min(want_kg, kg), rooms_cbm[k], rooms_kg[k])
+        if part_vol <= 0 and part_kg <= 0:
+            continue
+        placed.append((k, part_vol, part_kg))
+        rooms_cbm[k] -= part_vol
+        rooms_kg[k] -= part_kg
+        vol -= part_vol
+        kg -= part_kg
+    if vol > 0 or kg > 0:
+        held = [k for k, _v, _g in placed]
+        for k in [*held, *range(len(rooms_cbm))]:
+            if vol <= rooms_cbm[k] and kg <= rooms_kg[k]:
+                placed.append((k, vol, kg))
+                rooms_cbm[k] -= vol
+                rooms_kg[k] -= kg
+                vol = kg = ZERO
+                break
+    merged: dict[int, tuple[Decimal, Decimal]] = {}
+    for k, part_vol, part_kg in placed:
+        had = merged.get(k, (ZERO, ZERO))
+        merged[k] = (had[0] + part_vol, had[1] + part_kg)
+    for k, (part_vol, part_kg) in sorted(merged.items()):
+        content[k].append(Placement(ld.id, part_vol, part_kg))
+    if vol > 0 or kg > 0:
+        out.append(Placement(ld.id, vol, kg))
 
 
 def _lcl_charge(lcl: tuple[float, float, float], kg: float, cbm: float) -> float:

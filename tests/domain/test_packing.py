@@ -516,6 +516,35 @@ def test_a_search_cut_short_leaves_the_pool_to_the_integer_programme(
     assert plan_sea(loads, TYPES, lcl_rate).cost == D(4100) < fast.cost
 
 
+def test_the_search_spreads_splittable_loads_by_the_linear_programme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given four whole loads and three splittable ones of different densities, which the
+    # greedy spread leaves partly LCL although three boxes' rooms hold them all
+    whole = [load(f"w{i}", v, kg) for i, (v, kg) in enumerate(
+        [("38.0", "6840.0"), ("10.5", "2299.5"), ("57.0", "25593.0"), ("6.4", "1459.2")])]
+    splittable = [load(f"s{i}", v, kg, True) for i, (v, kg) in enumerate(
+        [("58.2", "24036.6"), ("27.3", "8408.4"), ("9.6", "2534.4")])]
+    loads = [*whole, *splittable]
+    fast = plan_sea(loads, TYPES, lcl_rate, exact=False)
+    assert fast.lcl  # the fast fills ship some of it LCL
+    # when the search plans it, then it settles the pool itself, at the programme's optimum
+    found = _fill_search(TYPES, whole, splittable, (), tariff_cost, fast)
+    assert found not in ("unsettled", None)
+    mip = _fill_mip(TYPES, whole, splittable, (), tariff_cost)
+    assert mip is not None
+    assert fill_cost(found) == fill_cost(mip) == D(8900) < fast.cost  # type: ignore[arg-type]
+
+    # and the planner gives that plan without the integer programme
+    def no_programme(*_args: object) -> None:
+        raise AssertionError("the integer programme ran")
+
+    monkeypatch.setattr("pooling.domain.packing._fill_mip", no_programme)
+    plan = plan_sea(loads, TYPES, lcl_rate)
+    check_invariants(plan, loads, TYPES)
+    assert plan.cost == D(8900) and not plan.lcl
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 400), st.integers(100, 12000), st.booleans()),
                 min_size=1, max_size=12))
