@@ -59,18 +59,30 @@ def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str)
         if total != ZERO:
             raise MoneyError("Cannot split a non-zero amount among nobody.")
         return []
+    if not all(w.is_finite() for w in weights):
+        raise MoneyError("Split weights must be finite amounts.")
     if any(w < 0 for w in weights):
         raise MoneyError("Split weights cannot be negative.")
-    weight_sum = sum(weights, ZERO)
-    effective = list(weights) if weight_sum > 0 else [Decimal(1)] * len(weights)
-    weight_sum = sum(effective, ZERO)
+    # Exactly, on integers: the weights in units of their smallest decimal place, each
+    # part's minor units as a quotient and its remainder (the fractional part's
+    # numerator over the same denominator for every part).
+    exponent = min(int(w.as_tuple().exponent) for w in weights)
+    scaled = [int(w.scaleb(-exponent)) for w in weights]
+    weight_sum = sum(scaled)
+    if weight_sum == 0:
+        scaled = [1] * len(weights)
+        weight_sum = len(weights)
     units = int(total / q)
     sign = -1 if units < 0 else 1
     units = abs(units)
-    exact = [Decimal(units) * w / weight_sum for w in effective]
-    floors = [int(x) for x in exact]
+    floors: list[int] = []
+    remainders: list[int] = []
+    for w in scaled:
+        whole, part = divmod(units * w, weight_sum)
+        floors.append(whole)
+        remainders.append(part)
     leftover = units - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
     for i in order[:leftover]:
         floors[i] += 1
     return [Decimal(sign * f) * q for f in floors]
