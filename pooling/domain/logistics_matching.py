@@ -516,8 +516,7 @@ def _sea_inputs(
         for e in card.equipment
     ]
     has_lcl = card.lcl_rate_per_wm is not None
-    position = {e.code: i for i, e in enumerate(card.equipment)}
-    n_types = len(card.equipment)
+    total_of = pricer.plan_total_of
 
     def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
         has_cargo = lcl_kg > 0 or lcl_cbm > 0
@@ -525,10 +524,7 @@ def _sea_inputs(
             return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
         if not codes and not has_cargo:
             return ZERO
-        counts = [0] * n_types
-        for code in codes:
-            counts[position[code]] += 1
-        return pricer.plan_total(counts, lcl_kg, lcl_cbm)
+        return total_of(tuple(codes), lcl_kg, lcl_cbm)
 
     # Each container line is rounded once, so a plan never costs less than its
     # containers' prices minus half a minor unit per container type.

@@ -66,8 +66,7 @@ def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str)
     # Exactly, on integers: the weights in units of their smallest decimal place, each
     # part's minor units as a quotient and its remainder (the fractional part's
     # numerator over the same denominator for every part).
-    exponent = min(int(w.as_tuple().exponent) for w in weights)
-    scaled = [int(w.scaleb(-exponent)) for w in weights]
+    scaled = _whole_units(weights, minor_unit(currency))
     weight_sum = sum(scaled)
     if weight_sum == 0:
         scaled = [1] * len(weights)
@@ -86,3 +85,20 @@ def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str)
     for i in order[:leftover]:
         floors[i] += 1
     return [Decimal(sign * f) * q for f in floors]
+
+
+def _whole_units(weights: Sequence[Decimal], places: int) -> list[int]:
+    """The weights as integers in units of one common decimal place: the currency's
+    minor unit when every weight is a whole number of them (the usual case), else the
+    smallest place any weight uses."""
+    scaled: list[int] = []
+    for w in weights:
+        shifted = w.scaleb(places)
+        whole = int(shifted)
+        if whole != shifted:
+            break
+        scaled.append(whole)
+    else:
+        return scaled
+    exponent = min(int(w.as_tuple().exponent) for w in weights)
+    return [int(w.scaleb(-exponent)) for w in weights]

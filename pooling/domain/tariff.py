@@ -708,6 +708,10 @@ def price(card: RateCard, *, gross_kg: Decimal, volume_cbm: Decimal,
 # ------------------------------------------------------------- totals-only pricing
 
 
+# Plan totals a pricer remembers at most (then it starts again).
+_PLANS_KEPT = 50_000
+
+
 class CardPricer:
     """A validated rate card compiled for pricing totals fast.
 
@@ -722,7 +726,7 @@ class CardPricer:
     __slots__ = (
         "_breaks", "_by_kg", "_by_wm", "_container_lines", "_equipment", "_factor", "_fees",
         "_lcl_factor", "_lcl_minimum", "_lcl_rate", "_minimum", "_mode", "_percents",
-        "_per_kg", "_quantum", "_sea", "card", "has_lcl",
+        "_per_kg", "_plans", "_position", "_quantum", "_sea", "card", "has_lcl",
     )
 
     def __init__(self, card: RateCard) -> None:
@@ -748,6 +752,8 @@ class CardPricer:
         # Freight and surcharges depend on the chargeable kg (or W/M) alone.
         self._by_kg: dict[Decimal, Decimal] = {}
         self._by_wm: dict[Decimal, Decimal] = {}
+        self._position = {rate.code: i for i, rate in enumerate(self._equipment)}
+        self._plans: dict[tuple[str, ...], Decimal] = {}
 
     def _round(self, amount: Decimal) -> Decimal:
         return amount.quantize(self._quantum, rounding=ROUND_HALF_UP)
@@ -828,6 +834,19 @@ class CardPricer:
         if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
             total += self._lcl_total(lcl_gross_kg, lcl_volume_cbm)
         return self._round(total)
+
+    def plan_total_of(self, codes: tuple[str, ...], lcl_gross_kg: Decimal,
+                      lcl_volume_cbm: Decimal) -> Decimal:
+        """`plan_total` for container codes the card offers; the boxes' own total is
+        remembered (planners price the same boxes for many pools)."""
+        if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
+            return self.plan_total(self.counts(codes), lcl_gross_kg, lcl_volume_cbm)
+        total = self._plans.get(codes)
+        if total is None:
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.clear()
+            total = self._plans[codes] = self.plan_total(self.counts(codes), ZERO, ZERO)
+        return total
 
     def plan_summary(self, counts: Sequence[int], lcl_gross_kg: Decimal,
                      lcl_volume_cbm: Decimal) -> tuple[Decimal, Decimal, str]:
@@ -927,7 +946,7 @@ class CardPricer:
 
     def counts(self, containers: Iterable[str]) -> list[int]:
         """Container codes as counts in the card's equipment order."""
-        index = {rate.code: i for i, rate in enumerate(self._equipment)}
+        index = self._position
         counts = [0] * len(self._equipment)
         for code in containers:
             position = index.get(code)

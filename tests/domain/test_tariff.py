@@ -637,6 +637,10 @@ def test_sea_plan_total_equals_the_quote_total(
     assert sea_plan_total(
         card, containers=containers, lcl_gross_kg=gross, lcl_volume_cbm=volume
     ) == expected
+    # and the pricer's total for the same codes, asked twice (the second from memory)
+    pricer = CardPricer(card)
+    for _ in range(2):
+        assert pricer.plan_total_of(tuple(containers), gross, volume) == expected
 
 
 @pytest.mark.parametrize(
