@@ -165,45 +165,12 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
     if not claimed:
         return shard
     # Reading, matching and saving allocate hundreds of thousands of objects that stay
-    # alive until the shard ends: collections would only walk them again and again.
+    # alive until the shard ends: collections would only walk them again and again. They
+    # are all freed when `_shard_run` returns, before the collector resumes, so it does
+    # not walk them even once.
     with collector_paused():
         try:
-            now = shard.run.started_at or timezone.now()  # one clock for every shard of a run
-            today = timezone.localdate(now)
-            scope = MatchingScope(lanes=frozenset((o, f) for o, f in shard.lanes),
-                                  programmes=frozenset(shard.programmes))
-            data = matching_input_read(today=today, now=now, scope=scope)
-            _shard_progress(shard_id, "matching logistics")
-            budget = _shard_budget(shard)
-            logistics = match_logistics(data.demands, data.cards, data.capacities, today=today,
-                                        budget=budget)
-            _shard_progress(shard_id, "matching ads")
-            ads = match_ads(data.ad_needs, data.programmes, budget=budget)
-            _shard_progress(shard_id, "saving pools")
-            unplaced = _unplaced(data, logistics, ads)
-            with transaction.atomic():  # the pools and the shard's result stand or fall together
-                locked = MatchingShard.objects.select_for_update().get(pk=shard_id)
-                if locked.status in FINISHED:
-                    return locked
-                saved, skipped, turned_down, blocked = _pools_save(
-                    run_id=shard.run_id, data=data, proposals=[*logistics.pools, *ads.pools])
-                unplaced.extend(_blocked_needs(blocked))
-                unplaced.extend(
-                    {"kind": proposal.kind, "need_id": member.need_id,
-                     "reason": "a coordinator rejected the pool matching proposes for it; it is "
-                               "proposed again once other needs or another ship date fit it"}
-                    for proposal in turned_down for member in proposal.members
-                )
-                searched = GroupingRecord(search_pricings=budget.total,
-                                          logistics=KindSearch.from_search(logistics.search),
-                                          ads=KindSearch.from_search(ads.search))
-                MatchingShard.objects.filter(pk=shard_id).update(
-                    status=S.SUCCEEDED, stage="done",
-                    inputs={**data.summary(), **skipped, "grouping": searched.to_json()},
-                    proposed_count=len(saved), unplaced=unplaced,
-                    total_saving=_total_saving(saved), finished_at=timezone.now(),
-                    duration_ms=int((time.perf_counter() - clock) * 1000),
-                    peak_memory_mib=_peak_mib())
+            _shard_run(shard, clock)
         except Exception as exc:
             logger.exception("matching shard %s failed", shard_id)
             MatchingShard.objects.filter(pk=shard_id).exclude(status__in=FINISHED).update(
@@ -212,6 +179,47 @@ def matching_shard_execute(*, shard_id: int) -> MatchingShard:
                 peak_memory_mib=_peak_mib())
     _run_progress(shard.run_id)
     return MatchingShard.objects.get(pk=shard_id)
+
+
+def _shard_run(shard: MatchingShard, clock: float) -> None:
+    """Read, match and save one claimed shard, recording its result on its row."""
+    shard_id = shard.pk
+    now = shard.run.started_at or timezone.now()  # one clock for every shard of a run
+    today = timezone.localdate(now)
+    scope = MatchingScope(lanes=frozenset((o, f) for o, f in shard.lanes),
+                          programmes=frozenset(shard.programmes))
+    data = matching_input_read(today=today, now=now, scope=scope)
+    _shard_progress(shard_id, "matching logistics")
+    budget = _shard_budget(shard)
+    logistics = match_logistics(data.demands, data.cards, data.capacities, today=today,
+                                budget=budget)
+    _shard_progress(shard_id, "matching ads")
+    ads = match_ads(data.ad_needs, data.programmes, budget=budget)
+    _shard_progress(shard_id, "saving pools")
+    unplaced = _unplaced(data, logistics, ads)
+    with transaction.atomic():  # the pools and the shard's result stand or fall together
+        locked = MatchingShard.objects.select_for_update().get(pk=shard_id)
+        if locked.status in FINISHED:
+            return  # a redelivered task: another one finished the shard meanwhile
+        saved, skipped, turned_down, blocked = _pools_save(
+            run_id=shard.run_id, data=data, proposals=[*logistics.pools, *ads.pools])
+        unplaced.extend(_blocked_needs(blocked))
+        unplaced.extend(
+            {"kind": proposal.kind, "need_id": member.need_id,
+             "reason": "a coordinator rejected the pool matching proposes for it; it is "
+                       "proposed again once other needs or another ship date fit it"}
+            for proposal in turned_down for member in proposal.members
+        )
+        searched = GroupingRecord(search_pricings=budget.total,
+                                  logistics=KindSearch.from_search(logistics.search),
+                                  ads=KindSearch.from_search(ads.search))
+        MatchingShard.objects.filter(pk=shard_id).update(
+            status=S.SUCCEEDED, stage="done",
+            inputs={**data.summary(), **skipped, "grouping": searched.to_json()},
+            proposed_count=len(saved), unplaced=unplaced,
+            total_saving=_total_saving(saved), finished_at=timezone.now(),
+            duration_ms=int((time.perf_counter() - clock) * 1000),
+            peak_memory_mib=_peak_mib())
 
 
 def _shard_budget(shard: MatchingShard) -> grouping.Budget:
