@@ -853,17 +853,39 @@ def _search_near_bound(
         for counts in _near_combos(types, total_cbm, total_kg)
     )
 
-    def bounded(counts: tuple[int, ...]) -> tuple[Decimal, int, tuple[int, ...]]:
-        codes: tuple[str, ...] = ()
-        room_cbm = room_kg = ZERO
-        for t, n in zip(types, counts, strict=True):
-            if n:
-                codes += (t.code,) * n
-                room_cbm += t.usable_cbm * n
-                room_kg += t.payload_kg * n
-        short_kg = max(ZERO, total_kg - room_kg) + too_big_kg
-        short_cbm = max(ZERO, total_cbm - room_cbm) + too_big_cbm
-        return cost(codes, short_kg, short_cbm), len(codes), counts
+    if grid is not None:
+        # The rooms summed on integers: only a shortfall becomes a Decimal again.
+        box_codes = [(t.code,) for t in types]
+        box_rooms = [grid[1][t.code] for t in types]
+        grid_cbm = sum(v for v, _kg in on_grid)
+        grid_kg = sum(kg for _v, kg in on_grid)
+
+        def bounded(counts: tuple[int, ...]) -> tuple[Decimal, int, tuple[int, ...]]:
+            codes: tuple[str, ...] = ()
+            room_cbm = room_kg = 0
+            for k, n in enumerate(counts):
+                if n:
+                    codes += box_codes[k] * n
+                    room_cbm += box_rooms[k][0] * n
+                    room_kg += box_rooms[k][1] * n
+            over_kg = grid_kg - room_kg
+            over_cbm = grid_cbm - room_cbm
+            short_kg = too_big_kg if over_kg <= 0 else Decimal(over_kg).scaleb(-3) + too_big_kg
+            short_cbm = (too_big_cbm if over_cbm <= 0
+                         else Decimal(over_cbm).scaleb(-6) + too_big_cbm)
+            return cost(codes, short_kg, short_cbm), len(codes), counts
+    else:
+        def bounded(counts: tuple[int, ...]) -> tuple[Decimal, int, tuple[int, ...]]:
+            codes: tuple[str, ...] = ()
+            room_cbm = room_kg = ZERO
+            for t, n in zip(types, counts, strict=True):
+                if n:
+                    codes += (t.code,) * n
+                    room_cbm += t.usable_cbm * n
+                    room_kg += t.payload_kg * n
+            short_kg = max(ZERO, total_kg - room_kg) + too_big_kg
+            short_cbm = max(ZERO, total_cbm - room_cbm) + too_big_cbm
+            return cost(codes, short_kg, short_cbm), len(codes), counts
 
     waiting: list[tuple[Decimal, int, tuple[int, ...]]] = []
     unbounded = 0
