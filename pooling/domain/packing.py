@@ -110,6 +110,17 @@ class Load:
         return ""
 
     @cached_property
+    def by_volume(self) -> tuple[Decimal, Decimal, str]:
+        """The order loads are placed in: largest volume first, then heaviest, then by
+        id (worked out once, as a pool's loads are ordered many times over)."""
+        return (-self.volume_cbm, -self.gross_kg, str(self.id))
+
+    @cached_property
+    def by_weight(self) -> tuple[Decimal, Decimal, str]:
+        """The other order: heaviest first, then largest volume, then by id."""
+        return (-self.gross_kg, -self.volume_cbm, str(self.id))
+
+    @cached_property
     def grid(self) -> tuple[int, int] | None:
         """The load in cm3 and grams when it is a whole number of both, else None; worked
         out once, as a pool's loads are planned many times over."""
@@ -166,6 +177,10 @@ class SeaPlan:
     @property
     def container_codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.containers)
+
+
+_BY_VOLUME = operator.attrgetter("by_volume")
+_BY_WEIGHT = operator.attrgetter("by_weight")
 
 
 def _validate(loads: Sequence[Load], types: Sequence[ContainerType]) -> None:
@@ -641,9 +656,9 @@ def plan_sea(
         hit = orders.get(key)
         if hit is None:
             if by_kg:
-                hit = sorted(seq, key=lambda ld: (-ld.gross_kg, -ld.volume_cbm, str(ld.id)))
+                hit = sorted(seq, key=_BY_WEIGHT)
             else:
-                hit = sorted(seq, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+                hit = sorted(seq, key=_BY_VOLUME)
             orders[key] = hit
         return list(hit)
 
@@ -1065,7 +1080,7 @@ def _fill_search(
     `_UNSETTLED` when the search cannot prove either within `_SEARCH_NODES` steps
     and `_SPREADS` spreads (the caller then runs the integer programme).
     """
-    order = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+    order = sorted(whole, key=_BY_VOLUME)
     search = _BoxSearch.of(types, order, splittable, too_big, cost)
     inc_lcl = _grid_loads([Load(p.load_id, p.volume_cbm, p.gross_kg, True)
                            for p in incumbent.lcl])
@@ -1401,7 +1416,7 @@ def _fill_mip(
     """
     lcl = _lcl_model(cost)
     # Largest whole loads first: they open the boxes (see the symmetry rows below).
-    whole = sorted(whole, key=lambda ld: (-ld.volume_cbm, -ld.gross_kg, str(ld.id)))
+    whole = sorted(whole, key=_BY_VOLUME)
     loads = [*whole, *splittable]
     n = len(loads)
     total_cbm = sum((ld.volume_cbm for ld in loads), ZERO)
