@@ -79,7 +79,9 @@ _MAX_NEAR_FILLS = 4
 MAX_EXACT_LOADS = 15
 # Its time limit, far above what it takes (0.2-0.4 s at its root node on a slow machine,
 # for the few pools the search leaves it): a limit that binds would make the plan
-# depend on the machine's speed.
+# depend on the machine's speed. The single-type packings of larger pools get the same
+# limit: their stages are bounded by steps (milliseconds), the clock only stops a
+# machine that stalls.
 _MIP_SECONDS = 3.0
 # The fluid lower bound tries at most this many container count vectors.
 _MAX_FLUID_VECTORS = 4_096
@@ -992,7 +994,7 @@ def _fills_one_type(
             least = max(bins_lower_bound(sizes, cap), math.ceil(whole_kg / t.payload_kg))
             if _one_type_floor(t, least, total_kg, total_cbm, cost) >= beat:
                 continue
-        bins = pack_bins(sizes, cap, time_limit=0.5, arc_flow=False)
+        bins = pack_bins(sizes, cap, time_limit=_MIP_SECONDS, arc_flow=False)
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
         combo = [t] * len(bins)
