@@ -254,9 +254,14 @@ def _left_out_reason(group: _Group) -> str:
 
 def _costs(group: _Group) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
     """(pooled spend, rebate, fee, shares in member order) for a group."""
-    programme = group.programme
+    return _costs_of(group.programme, group.members)
+
+
+def _costs_of(programme: ProgrammeIn, members: Sequence[AdNeedIn],
+              ) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
+    """`_costs` of these members pooled on `programme`."""
     cur = programme.currency
-    budgets = [quantize(n.budget, cur) for n in group.members]
+    budgets = [quantize(n.budget, cur) for n in members]
     spend = sum(budgets, ZERO)
     rebate = quantize(spend * _rebate_pct(programme, spend) / HUNDRED, cur)
     fee = quantize(spend * programme.management_fee_percent / HUNDRED, cur)
@@ -479,10 +484,10 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn],
     """
     if len(needs) < 2 or not _compatible(programme, needs):
         return None
-    group = _Group.of(programme, needs[0].market, needs)
-    if not _viable(group):
+    # `_viable` of the pool these needs would form, without forming it.
+    if sum((n.budget for n in needs), ZERO) < programme.minimum_spend:
         return None
-    spend, rebate, fee, shares = _costs(group)
+    spend, rebate, fee, shares = _costs_of(programme, needs)
     if alone is None:
         alone = [standalone_cost(programme, need.budget) for need in needs]
     for own, share in zip(alone, shares, strict=True):
