@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 ZERO = Decimal(0)
 
@@ -68,6 +69,16 @@ _AIMED_TRIES = 3
 _TARGETS = 3
 
 
+class Span(Protocol):
+    """What chaining windows reads of a need: its first and last feasible date."""
+
+    @property
+    def first(self) -> date: ...
+
+    @property
+    def last(self) -> date: ...
+
+
 @dataclass(frozen=True)
 class Need:
     """A need as grouping sees it: its feasible dates, what it costs alone and its size
@@ -79,26 +90,61 @@ class Need:
     size: float = 0.0
 
 
-@dataclass(frozen=True)
+Shape = tuple[float, float, float, float]
+
+
 class Quote:
     """A pool's price and the shape of its plan, in the needs' `size` units.
 
     `room`: left in the boxes it books. `spill`: shipped at the dearer part-load rate
     (e.g. LCL); any of it leaving makes the pool cheaper. `shed`: what must leave
     before one of its boxes can go or give way to a cheaper one. `grow`: what the
-    cheapest upgrade of one box to a bigger one adds to its room.
+    cheapest upgrade of one box to a bigger one adds to its room. Given `measure`
+    instead, the shape is measured on first read (most priced pools are only
+    compared by their total).
     """
 
-    total: Decimal
-    room: float = 0.0
-    spill: float = 0.0
-    shed: float = 0.0
-    grow: float = 0.0
+    __slots__ = ("_measure", "_shape", "total")
+
+    def __init__(self, total: Decimal, room: float = 0.0, spill: float = 0.0,
+                 shed: float = 0.0, grow: float = 0.0, *,
+                 measure: Callable[[], Shape] | None = None) -> None:
+        self.total = total
+        self._shape: Shape | None = None if measure is not None else (room, spill, shed, grow)
+        self._measure = measure
+
+    def _read(self) -> Shape:
+        shape = self._shape
+        if shape is None:
+            measure = self._measure
+            shape = self._shape = measure() if measure is not None else (0.0, 0.0, 0.0, 0.0)
+            self._measure = None
+        return shape
+
+    @property
+    def room(self) -> float:
+        return self._read()[0]
+
+    @property
+    def spill(self) -> float:
+        return self._read()[1]
+
+    @property
+    def shed(self) -> float:
+        return self._read()[2]
+
+    @property
+    def grow(self) -> float:
+        return self._read()[3]
 
     @property
     def excess(self) -> float:
         """The size that should leave: what spills, else what keeps a box from going."""
-        return self.spill if self.spill > 0 else self.shed
+        _room, spill, shed, _grow = self._read()
+        return spill if spill > 0 else shed
+
+    def __repr__(self) -> str:
+        return f"Quote({self.total!r})"
 
 
 # The counts of a `Search` that a run records (`formats.KindSearch`).
@@ -239,7 +285,7 @@ class _Oracle:
         return self.limit is not None and self.search.priced >= self.limit
 
 
-def _compatible_groups(part: Sequence[int], needs: Sequence[Need]) -> int:
+def _compatible_groups(part: Sequence[int], needs: Sequence[Span]) -> int:
     """How many groups of two or more of `part` share a date (counted, not listed)."""
     # For each need as the one whose window opens last, the others covering its
     # first date may join it in any combination.
@@ -257,7 +303,7 @@ def _compatible_groups(part: Sequence[int], needs: Sequence[Need]) -> int:
     return total
 
 
-def components(needs: Sequence[Need]) -> list[list[int]]:
+def components(needs: Sequence[Span]) -> list[list[int]]:
     """Needs whose windows chain into one another, each list in window order."""
     order = sorted(range(len(needs)), key=lambda i: (needs[i].first, needs[i].last, i))
     out: list[list[int]] = []
@@ -271,13 +317,13 @@ def components(needs: Sequence[Need]) -> list[list[int]]:
     return out
 
 
-def is_exact(part: Sequence[int], needs: Sequence[Need], exact_limit: int = EXACT_LIMIT) -> bool:
+def is_exact(part: Sequence[int], needs: Sequence[Span], exact_limit: int = EXACT_LIMIT) -> bool:
     """Whether `partition` solves this component exactly (else by the local search)."""
     return len(part) <= exact_limit and _compatible_groups(part, needs) <= EXACT_GROUPS
 
 
 def large_components(
-    needs: Sequence[Need], exact_limit: int = EXACT_LIMIT,
+    needs: Sequence[Span], exact_limit: int = EXACT_LIMIT,
     parts: Sequence[Sequence[int]] | None = None,
 ) -> list[int]:
     """The sizes of the components `partition` leaves to the local search (`parts`:

@@ -82,8 +82,8 @@ from pooling.domain.wording import counted
 
 KIND = "logistics"
 ZERO = Decimal(0)
-_UNPRICEABLE = Decimal("Infinity")
 THOUSAND = Decimal(1000)
+_UNPRICEABLE = Decimal("Infinity")
 MIXABLE_CLASSES = fit.MIXABLE_CLASSES
 _FAMILY_LABEL = {
     "sea": "sea",
@@ -225,7 +225,7 @@ class _Candidate:
                 return chargeable_weight(card.mode, d.gross_kg, d.volume_cbm, card.kg_per_cbm)
             # chargeable_weight's formula, without converting the mode each time
             self._chargeable = max(d.gross_kg, d.volume_cbm * factor).quantize(
-                KG, rounding=ROUND_HALF_UP
+                KG, ROUND_HALF_UP
             )
         return self._chargeable
 
@@ -503,58 +503,66 @@ def _price_consolidation(card: RateCard, members: Sequence[_Candidate]) -> _Pric
     return _Priced(quote.total, quote.note, plan)
 
 
-def _sea_inputs(
-    card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
-) -> tuple[list[packing.Load], list[packing.ContainerType],
-           Callable[[Sequence[str], Decimal, Decimal], Decimal], Decimal]:
-    """The packing engine's loads, container types, plan cost and price slack for a card."""
-    loads = [c.load() for c in members]
-    types = [
-        packing.ContainerType(
-            code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
-        )
-        for e in card.equipment
-    ]
-    has_lcl = card.lcl_rate_per_wm is not None
-    total_of = pricer.plan_total_of
+class _SeaCard:
+    """A sea card as the packing engine takes it: its container types, the plan cost on
+    its pricer and the price slack; made once per card, as its pools are planned often."""
 
-    def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
-        has_cargo = lcl_kg > 0 or lcl_cbm > 0
-        if has_cargo and not has_lcl:
-            return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
-        if not codes and not has_cargo:
-            return ZERO
-        return total_of(tuple(codes), lcl_kg, lcl_cbm)
+    __slots__ = ("plan_cost", "pricer", "slack", "types")
 
-    # Each container line is rounded once, so a plan never costs less than its
-    # containers' prices minus half a minor unit per container type.
-    return loads, types, plan_cost, quantum(card.currency) * len(types)
+    def __init__(self, card: RateCard, pricer: CardPricer) -> None:
+        self.pricer = pricer
+        self.types = [
+            packing.ContainerType(
+                code=e.code, price=e.price, usable_cbm=e.usable_cbm, payload_kg=e.payload_kg
+            )
+            for e in card.equipment
+        ]
+        has_lcl = card.lcl_rate_per_wm is not None
+        total_of = pricer.plan_total_of
+
+        def plan_cost(codes: Sequence[str], lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+            has_cargo = lcl_kg > 0 or lcl_cbm > 0
+            if has_cargo and not has_lcl:
+                return _UNPRICEABLE  # no LCL rate: a plan that leaves cargo outside boxes fails
+            if not codes and not has_cargo:
+                return ZERO
+            return total_of(tuple(codes), lcl_kg, lcl_cbm)
+
+        self.plan_cost = plan_cost
+        # Each container line is rounded once, so a plan never costs less than its
+        # containers' prices minus half a minor unit per container type.
+        self.slack = quantum(card.currency) * len(self.types)
+
+    def lcl_cost(self, lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
+        return self.plan_cost((), lcl_kg, lcl_cbm)
 
 
-def _fast_plan(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer
-               ) -> packing.SeaPlan:
+def _fast_plan(sea: _SeaCard, members: Sequence[_Candidate]) -> packing.SeaPlan:
     """The sea planner's fast fills for these members (what candidate pools are compared by)."""
-    loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
     return packing.plan_sea(
-        loads, types, lambda kg, cbm: plan_cost((), kg, cbm), fixed_cost=plan_cost,
-        price_slack=slack, exact=False,
+        [c.load() for c in members], sea.types, sea.lcl_cost, fixed_cost=sea.plan_cost,
+        price_slack=sea.slack, exact=False,
     )
 
 
 def _sea_total(card: RateCard, members: Sequence[_Candidate], pricer: CardPricer) -> Decimal:
     """The pooled total of the fast plan."""
-    return _fast_plan(card, members, pricer).cost
+    return _fast_plan(_SeaCard(card, pricer), members).cost
 
 
 def _sea_quote(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer) -> grouping.Quote:
     """A fast plan's total and shape, in CBM: room left in its boxes, what ships LCL,
-    what would have to leave before a box can go, what upgrading a box adds."""
-    usable = {e.code: e.usable_cbm for e in card.equipment}
-    room = sum((usable[box.code] - box.used_cbm for box in plan.containers), ZERO)
-    spill = plan.lcl_cbm
-    shed, grow = _shed_and_grow(card, plan, pricer) if plan.containers else (ZERO, ZERO)
-    return grouping.Quote(plan.cost, float(room), float(spill),
-                          float(shed) if spill <= 0 else 0.0, float(grow))
+    what would have to leave before a box can go, what upgrading a box adds (the
+    shape measured only when the search reads it)."""
+
+    def measure() -> grouping.Shape:
+        usable = {e.code: e.usable_cbm for e in card.equipment}
+        room = sum((usable[box.code] - box.used_cbm for box in plan.containers), ZERO)
+        spill = plan.lcl_cbm
+        shed, grow = _shed_and_grow(card, plan, pricer) if plan.containers else (ZERO, ZERO)
+        return float(room), float(spill), float(shed) if spill <= 0 else 0.0, float(grow)
+
+    return grouping.Quote(plan.cost, measure=measure)
 
 
 def _shed_and_grow(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer
@@ -596,20 +604,16 @@ def _shed_and_grow(card: RateCard, plan: packing.SeaPlan, pricer: CardPricer
 
 def _price_sea(
     card: RateCard, members: Sequence[_Candidate], pricer: CardPricer | None = None,
-    fast_plan: packing.SeaPlan | None = None,
+    fast_plan: packing.SeaPlan | None = None, on: _SeaCard | None = None,
 ) -> _Priced:
     """The exact plan and quote of these members; `fast_plan` is `_fast_plan` of the same
-    members, when the pool was scored by it."""
-    if pricer is None:
-        pricer = CardPricer(card)
+    members, when the pool was scored by it (`on`: the card's `_SeaCard`, when made)."""
+    if on is None:
+        on = _SeaCard(card, pricer if pricer is not None else CardPricer(card))
+    pricer = on.pricer
     # Candidates are priced by total only; the chosen plan gets its full quote below.
-    loads, types, plan_cost, slack = _sea_inputs(card, members, pricer)
-
-    def lcl_cost(lcl_kg: Decimal, lcl_cbm: Decimal) -> Decimal:
-        return plan_cost((), lcl_kg, lcl_cbm)
-
-    sea = packing.plan_sea(loads, types, lcl_cost, fixed_cost=plan_cost, price_slack=slack,
-                           fast_plan=fast_plan)
+    sea = packing.plan_sea([c.load() for c in members], on.types, on.lcl_cost,
+                           fixed_cost=on.plan_cost, price_slack=on.slack, fast_plan=fast_plan)
     codes = [c.code for c in sea.containers]
     lcl_kg = sum((p.gross_kg for p in sea.lcl), ZERO)
     lcl_cbm = sum((p.volume_cbm for p in sea.lcl), ZERO)
@@ -749,22 +753,14 @@ def _proposal(
     for cand, alone, share in zip(members, standalone, shares, strict=True):
         d = cand.demand
         saving = alone - share
-        rows.append(
-            MemberProposal(
-                need_id=d.id,
-                firm_id=d.firm_id,
-                standalone_cost=alone,
-                share=share,
-                saving=saving,
-                chargeable_kg=cand.chargeable_kg(card),
-                # units.revenue_tons, inline
-                revenue_tons=max(d.gross_kg / THOUSAND, d.volume_cbm).quantize(
-                    WM, rounding=ROUND_HALF_UP
-                ),
-                volume_cbm=d.volume_cbm,
-                note=f"saves {cur} {saving.quantize(q, ROUND_HALF_UP):,} against shipping alone",
-            )
-        )
+        # In field order: need, firm, standalone cost, share, saving, chargeable kg,
+        # revenue tons (units.revenue_tons, inline), CBM, budget and note.
+        rows.append(MemberProposal(
+            d.id, d.firm_id, alone, share, saving, cand.chargeable_kg(card),
+            max(d.gross_kg / THOUSAND, d.volume_cbm).quantize(WM, ROUND_HALF_UP),
+            d.volume_cbm, ZERO,
+            f"saves {cur} {saving.quantize(q, ROUND_HALF_UP):,} against shipping alone",
+        ))
     demands = [c.demand for c in members]
 
     def saving_reasons() -> list[str]:
@@ -966,7 +962,7 @@ def _match_group_by_saving(
     reasons: dict[int, str] = {}
     cands: list[_Candidate] = []
     standalone: list[Decimal] = []
-    for cand in sorted(group.members, key=_demand_key_of):
+    for cand in group.members:  # in demand id order, as they were added
         d = cand.demand
         try:
             alone = cand.standalone
@@ -982,12 +978,13 @@ def _match_group_by_saving(
              for c, alone in zip(cands, standalone, strict=True)]
     failures: dict[int, str] = {}
     fast_plans: dict[tuple[int, ...], packing.SeaPlan] = {}
+    on = _SeaCard(card, pricer) if is_sea else None
 
     def price(members: tuple[int, ...]) -> grouping.Quote | Decimal | None:
         chosen = [cands[i] for i in members]
         try:
-            if is_sea:
-                plan = fast_plans[members] = _fast_plan(card, chosen, pricer)
+            if on is not None:
+                plan = fast_plans[members] = _fast_plan(on, chosen)
                 return _sea_quote(card, plan, pricer)
             gross = sum((c.demand.gross_kg for c in chosen), ZERO)
             cbm = sum((c.demand.volume_cbm for c in chosen), ZERO)
@@ -1010,7 +1007,7 @@ def _match_group_by_saving(
         kept = [cands[i] for i in g.members]
         alone_costs = [standalone[i] for i in g.members]
         try:
-            priced = (_price_sea(card, kept, pricer, fast_plans.get(g.members)) if is_sea
+            priced = (_price_sea(card, kept, pricer, fast_plans.get(g.members), on) if is_sea
                       else _price_consolidation(card, kept))
         except (TariffError, packing.PackingError) as exc:  # pragma: no cover - priced above
             for cand in kept:
@@ -1022,8 +1019,10 @@ def _match_group_by_saving(
         pools.append(_proposal(group, g.ship_date, kept, priced, alone_costs, None,
                                consolidation_days, max_members))
     # Per demand with others in its chain: whether the chain was solved exactly.
-    exact = {i: grouping.is_exact(part, needs) for part in parts
-             if len(part) >= 2 for i in part}
+    exact: dict[int, bool] = {}
+    for part in parts:
+        if len(part) >= 2:
+            exact.update(dict.fromkeys(part, grouping.is_exact(part, needs)))
     for i, cand in enumerate(cands):
         if i in pooled:
             continue
@@ -1071,10 +1070,6 @@ def pool_total(card: RateCard, demands: Sequence[DemandIn], *, exact: bool = Fal
     gross = sum((d.gross_kg for d in demands), ZERO)
     cbm = sum((d.volume_cbm for d in demands), ZERO)
     return pricer.consignment_total(gross, cbm)
-
-
-def _demand_key_of(cand: _Candidate) -> int:
-    return cand.demand.id
 
 
 def price_pool(
@@ -1205,9 +1200,8 @@ def _match_logistics(
     for key in sorted(groups):
         group = groups[key]
         if _offers_for(group, caps, today, book) is None:
-            spans = [grouping.Need(c.first, c.last, ZERO) for c in group.members]
-            group.parts = grouping.components(spans)
-            sizes.extend(grouping.large_components(spans, parts=group.parts))
+            group.parts = grouping.components(group.members)
+            sizes.extend(grouping.large_components(group.members, parts=group.parts))
     share = budget.share(sizes)
     pools: list[PoolProposal] = []
     search = grouping.Search()

@@ -41,7 +41,7 @@ def quantum(currency: str) -> Decimal:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half up to the currency's minor unit."""
-    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+    return amount.quantize(quantum(currency), ROUND_HALF_UP)
 
 
 def largest_remainder(total: Decimal, weights: Sequence[Decimal], currency: str) -> list[Decimal]:

@@ -138,6 +138,30 @@ class ContainerType:
     usable_cbm: Decimal
     payload_kg: Decimal
 
+    @cached_property
+    def problem(self) -> str:
+        """Why the type cannot be planned with (its code aside), "" when it can (worked
+        out once, as a card's types are planned with many times over)."""
+        for field, value in (
+            ("price", self.price),
+            ("usable_cbm", self.usable_cbm),
+            ("payload_kg", self.payload_kg),
+        ):
+            if not isinstance(value, Decimal) or not value.is_finite():
+                return f"Container {self.code!r}: {field} must be a finite Decimal."
+        if self.price < 0:
+            return f"Container {self.code!r}: price cannot be negative."
+        if self.usable_cbm <= 0 or self.payload_kg <= 0:
+            return f"Container {self.code!r}: usable_cbm and payload_kg must be positive."
+        return ""
+
+    @cached_property
+    def grid(self) -> tuple[int, int] | None:
+        """The room in cm3 and grams when it is a whole number of both, else None."""
+        usable = _grid(self.usable_cbm, 6)
+        payload = _grid(self.payload_kg, 3)
+        return None if usable is None or payload is None else (usable, payload)
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -200,17 +224,8 @@ def _validate(loads: Sequence[Load], types: Sequence[ContainerType]) -> None:
         if t.code in codes:
             raise PackingError(f"Container type {t.code!r} is listed twice.")
         codes.add(t.code)
-        for field, value in (
-            ("price", t.price),
-            ("usable_cbm", t.usable_cbm),
-            ("payload_kg", t.payload_kg),
-        ):
-            if not isinstance(value, Decimal) or not value.is_finite():
-                raise PackingError(f"Container {t.code!r}: {field} must be a finite Decimal.")
-        if t.price < 0:
-            raise PackingError(f"Container {t.code!r}: price cannot be negative.")
-        if t.usable_cbm <= 0 or t.payload_kg <= 0:
-            raise PackingError(f"Container {t.code!r}: usable_cbm and payload_kg must be positive.")
+        if t.problem:
+            raise PackingError(t.problem)
 
 
 def _fits(load: Load, t: ContainerType) -> bool:
@@ -233,10 +248,10 @@ def _split_part(
         return vol, kg
     if vol > 0 and room_cbm * kg <= room_kg * vol:
         part_vol = min(room_cbm, vol)
-        part_kg = (kg * part_vol / vol).quantize(KG_STEP, rounding=ROUND_DOWN)
+        part_kg = (kg * part_vol / vol).quantize(KG_STEP, ROUND_DOWN)
     else:
         part_kg = min(room_kg, kg)
-        part_vol = (vol * part_kg / kg).quantize(CBM_STEP, rounding=ROUND_DOWN)
+        part_vol = (vol * part_kg / kg).quantize(CBM_STEP, ROUND_DOWN)
     return max(min(part_vol, room_cbm, vol), ZERO), max(min(part_kg, room_kg, kg), ZERO)
 
 
@@ -513,11 +528,10 @@ def _grid_orders(
     """Both load orders and every container's room on the grid, or None when off it."""
     caps: dict[str, tuple[int, int]] = {}
     for t in types:
-        usable = _grid(t.usable_cbm, 6)
-        payload = _grid(t.payload_kg, 3)
-        if usable is None or payload is None:
+        room = t.grid
+        if room is None:
             return None
-        caps[t.code] = (usable, payload)
+        caps[t.code] = room
     out: _GridOrders = {}
     for by_kg, (whole, splittable) in orders.items():
         whole_grid = _grid_loads(whole)
@@ -675,7 +689,6 @@ def plan_sea(
         else:
             too_big.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
 
-    load_rank = {ld.id: k for k, ld in enumerate(loads)}
     best: SeaPlan | None = None
     best_key: tuple[Decimal, int, Decimal] | None = None
     # A greedy fill found best on the grid, built in full only once the search ends.
@@ -688,6 +701,7 @@ def plan_sea(
             for t, placed in zip(combo, content, strict=True)
             if placed
         )
+        load_rank = {ld.id: k for k, ld in enumerate(loads)}
         lcl_all = tuple(sorted((*too_big, *lcl), key=lambda p: load_rank[p.load_id]))
         lcl_kg = sum((p.gross_kg for p in lcl_all), ZERO)
         lcl_cbm = sum((p.volume_cbm for p in lcl_all), ZERO)

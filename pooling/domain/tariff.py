@@ -610,7 +610,7 @@ def _sea_plan(card: RateCard, freight: list[_Freight], lcl_gross_kg: Decimal,
 
 
 def _ceil_div(numerator: Decimal, denominator: Decimal) -> int:
-    return int((numerator / denominator).to_integral_value(rounding=ROUND_CEILING))
+    return int((numerator / denominator).to_integral_value(ROUND_CEILING))
 
 
 def _containers_needed(rate: EquipmentRate, gross_kg: Decimal, volume_cbm: Decimal) -> int:
@@ -625,7 +625,7 @@ def _remainder(rate: EquipmentRate, count: int, gross_kg: Decimal,
     # Volume binds when a container fills by volume before it reaches its payload.
     if rate.usable_cbm * gross_kg <= rate.payload_kg * volume_cbm:
         left_cbm = max(volume_cbm - count * rate.usable_cbm, ZERO)
-        left_kg = (gross_kg * left_cbm / volume_cbm).quantize(KG, rounding=ROUND_HALF_UP)
+        left_kg = (gross_kg * left_cbm / volume_cbm).quantize(KG, ROUND_HALF_UP)
     else:
         left_kg = max(gross_kg - count * rate.payload_kg, ZERO)
         left_cbm = volume_cbm * left_kg / gross_kg
@@ -756,7 +756,7 @@ class CardPricer:
         self._plans: dict[tuple[str, ...], Decimal] = {}
 
     def _round(self, amount: Decimal) -> Decimal:
-        return amount.quantize(self._quantum, rounding=ROUND_HALF_UP)
+        return amount.quantize(self._quantum, ROUND_HALF_UP)
 
     def _freight_with_surcharges(self, amount: Decimal, surcharge_kg: Decimal | None) -> Decimal:
         """A rounded freight line plus the surcharge lines that apply to it."""
@@ -765,14 +765,14 @@ class CardPricer:
         if self._percents:
             base = amount / HUNDRED
             for percent in self._percents:
-                total += (percent * base).quantize(q, rounding=ROUND_HALF_UP)
+                total += (percent * base).quantize(q, ROUND_HALF_UP)
         if surcharge_kg is not None:
             for rate in self._per_kg:
-                total += (surcharge_kg * rate).quantize(q, rounding=ROUND_HALF_UP)
+                total += (surcharge_kg * rate).quantize(q, ROUND_HALF_UP)
         return total
 
     def _weight_total(self, gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
-        kg = max(gross_kg, volume_cbm * self._factor).quantize(KG, rounding=ROUND_HALF_UP)
+        kg = max(gross_kg, volume_cbm * self._factor).quantize(KG, ROUND_HALF_UP)
         hit = self._by_kg.get(kg)
         if hit is None:
             hit = self._by_kg[kg] = self._weight_freight_total(kg)
@@ -810,7 +810,7 @@ class CardPricer:
             )
         factor = self._lcl_factor
         measure = volume_cbm if factor is None else volume_cbm * factor / THOUSAND
-        wm = max(gross_kg / THOUSAND, measure).quantize(WM, rounding=ROUND_HALF_UP)
+        wm = max(gross_kg / THOUSAND, measure).quantize(WM, ROUND_HALF_UP)
         hit = self._by_wm.get(wm)
         if hit is None:
             charged = max(wm, self._lcl_minimum)
@@ -860,7 +860,7 @@ class CardPricer:
         if lcl_gross_kg > 0 or lcl_volume_cbm > 0:
             factor = self._lcl_factor
             measure = lcl_volume_cbm if factor is None else lcl_volume_cbm * factor / THOUSAND
-            wm = max(lcl_gross_kg / THOUSAND, measure).quantize(WM, rounding=ROUND_HALF_UP)
+            wm = max(lcl_gross_kg / THOUSAND, measure).quantize(WM, ROUND_HALF_UP)
             parts.append(f"LCL {_fmt(max(wm, self._lcl_minimum))} W/M")
         note = "Sea plan: " + " + ".join(parts) + "."
         return self.plan_total(counts, lcl_gross_kg, lcl_volume_cbm), wm, note

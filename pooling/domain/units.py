@@ -67,9 +67,9 @@ def chargeable_weight(
     """max(gross weight, volumetric weight) in kg, to the gram."""
     mode = Mode(mode)
     factor = kg_per_cbm if kg_per_cbm is not None else KG_PER_CBM[mode]
-    return max(gross_kg, volume_cbm * factor).quantize(KG, rounding=ROUND_HALF_UP)
+    return max(gross_kg, volume_cbm * factor).quantize(KG, ROUND_HALF_UP)
 
 
 def revenue_tons(gross_kg: Decimal, volume_cbm: Decimal) -> Decimal:
     """Sea freight's W/M: the larger of tonnes and cubic metres."""
-    return max(gross_kg / Decimal(1000), volume_cbm).quantize(WM, rounding=ROUND_HALF_UP)
+    return max(gross_kg / Decimal(1000), volume_cbm).quantize(WM, ROUND_HALF_UP)

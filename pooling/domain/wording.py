@@ -34,7 +34,7 @@ def as_decimal(value: Any) -> Decimal | None:
 
 def _trimmed(number: Decimal, places: Decimal = _TWO) -> str:
     """Grouped, rounded to `places`, trailing zeros dropped: 1234.500 → "1,234.5"."""
-    text = f"{number.quantize(places, rounding=ROUND_HALF_UP):,f}"
+    text = f"{number.quantize(places, ROUND_HALF_UP):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -45,7 +45,7 @@ def amount(value: Decimal, currency: str) -> str:
     try:
         return f"{quantize(value, currency):,.{minor_unit(currency)}f}"
     except MoneyError:
-        return f"{value.quantize(_TWO, rounding=ROUND_HALF_UP):,.2f}"
+        return f"{value.quantize(_TWO, ROUND_HALF_UP):,.2f}"
 
 
 def money(value: Decimal, currency: str) -> str:
@@ -60,12 +60,12 @@ def kg(value: Decimal) -> str:
 
 def cbm(value: Decimal) -> str:
     """"12.35 CBM"."""
-    return f"{value.quantize(_TWO, rounding=ROUND_HALF_UP):,.2f} CBM"
+    return f"{value.quantize(_TWO, ROUND_HALF_UP):,.2f} CBM"
 
 
 def wm(value: Decimal) -> str:
     """Revenue tons, "12.35 W/M"."""
-    return f"{value.quantize(_TWO, rounding=ROUND_HALF_UP):,.2f} W/M"
+    return f"{value.quantize(_TWO, ROUND_HALF_UP):,.2f} W/M"
 
 
 def percent(value: Decimal) -> str:
