@@ -123,6 +123,12 @@ class Load:
         return (-self.gross_kg, -self.volume_cbm, str(self.id))
 
     @cached_property
+    def whole(self) -> Placement:
+        """The whole load in one place (made once and shared: placements are immutable,
+        and a pool's loads are placed many times over)."""
+        return Placement(self.id, self.volume_cbm, self.gross_kg)
+
+    @cached_property
     def grid(self) -> tuple[int, int] | None:
         """The load in cm3 and grams when it is a whole number of both, else None; worked
         out once, as a pool's loads are planned many times over."""
@@ -266,7 +272,7 @@ def _place_splittable(
     for load in loads:
         best = _best_fit(load.volume_cbm, load.gross_kg, rooms_cbm, rooms_kg)
         if best >= 0:
-            content[best].append(Placement(load.id, load.volume_cbm, load.gross_kg))
+            content[best].append(load.whole)
             rooms_cbm[best] -= load.volume_cbm
             rooms_kg[best] -= load.gross_kg
             continue
@@ -307,7 +313,7 @@ def _fill_greedy(
     lcl: list[Placement] = []
     for load in whole:
         best = _best_fit(load.volume_cbm, load.gross_kg, rooms_cbm, rooms_kg)
-        placement = Placement(load.id, load.volume_cbm, load.gross_kg)
+        placement = load.whole
         if best < 0:
             lcl.append(placement)
         else:
@@ -336,7 +342,7 @@ def _fills_exact(
         content: list[list[Placement]] = [[] for _ in combo]
         if not _assign(inside, 0, rooms_cbm, rooms_kg, content):
             continue
-        lcl = [Placement(load.id, load.volume_cbm, load.gross_kg) for load in outside]
+        lcl = [load.whole for load in outside]
         _place_splittable(splittable, rooms_cbm, rooms_kg, content, lcl)
         fills.append((content, lcl))
     return fills
@@ -360,7 +366,7 @@ def _assign(
         tried.add(state)  # identical rooms are interchangeable
         rooms_cbm[c] -= load.volume_cbm
         rooms_kg[c] -= load.gross_kg
-        content[c].append(Placement(load.id, load.volume_cbm, load.gross_kg))
+        content[c].append(load.whole)
         if _assign(loads, k + 1, rooms_cbm, rooms_kg, content):
             return True
         content[c].pop()
@@ -687,7 +693,7 @@ def plan_sea(
         elif any(_fits(ld, t) for t in types):
             whole.append(ld)
         else:
-            too_big.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+            too_big.append(ld.whole)
 
     best: SeaPlan | None = None
     best_key: tuple[Decimal, int, Decimal] | None = None
@@ -1012,7 +1018,7 @@ def _fills_one_type(
         if any(sum((whole[i].gross_kg for i in b), ZERO) > t.payload_kg for b in bins):
             continue
         combo = [t] * len(bins)
-        content = [[Placement(whole[i].id, whole[i].volume_cbm, whole[i].gross_kg) for i in b]
+        content = [[whole[i].whole for i in b]
                    for b in bins]
         rooms_cbm = [t.usable_cbm - sum((p.volume_cbm for p in c), ZERO) for c in content]
         rooms_kg = [t.payload_kg - sum((p.gross_kg for p in c), ZERO) for c in content]
@@ -1123,9 +1129,9 @@ def _fill_search(
     out: list[Placement] = []
     for ld, s in zip(order, where, strict=True):
         if s < 0:
-            out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+            out.append(ld.whole)
             continue
-        content[s].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+        content[s].append(ld.whole)
         rooms_cbm[s] -= ld.volume_cbm
         rooms_kg[s] -= ld.gross_kg
     if spread is None:
@@ -1133,7 +1139,7 @@ def _fill_search(
         return combo, (content, out)
     for ld, grid, placed in zip(splittable, search.splittable, spread, strict=True):
         for s, vol, kg in placed:
-            part = (Placement(ld.id, ld.volume_cbm, ld.gross_kg) if (vol, kg) == grid
+            part = (ld.whole if (vol, kg) == grid
                     else Placement(ld.id, Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3)))
             (content[s] if s >= 0 else out).append(part)
     return combo, (content, out)
@@ -1545,11 +1551,11 @@ def _fill_mip(
             top_share, top = max(shares, default=(0.0, -1))
             if top >= 0 and top_share > 0.5 and _fits_room(ld.volume_cbm, ld.gross_kg,
                                                            rooms_cbm[top], rooms_kg[top]):
-                content[top].append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+                content[top].append(ld.whole)
                 rooms_cbm[top] -= ld.volume_cbm
                 rooms_kg[top] -= ld.gross_kg
             else:
-                out.append(Placement(ld.id, ld.volume_cbm, ld.gross_kg))
+                out.append(ld.whole)
             continue
         _place_shares(ld, shares, rooms_cbm, rooms_kg, content, out)
     # The fill must hold every load exactly, within every box; otherwise the fast
@@ -1636,13 +1642,13 @@ def _grid_placement(
     index, vol, kg = part
     load = loads[index]
     if grid_loads[index] == (vol, kg):
-        return Placement(load.id, load.volume_cbm, load.gross_kg)
+        return load.whole
     # Parts of a split load are read back off the grid.
     return Placement(load.id, Decimal(vol).scaleb(-6), Decimal(kg).scaleb(-3))
 
 
 def _place_nothing(loads: Sequence[Load]) -> list[Placement]:
-    return [Placement(ld.id, ld.volume_cbm, ld.gross_kg) for ld in loads]
+    return [ld.whole for ld in loads]
 
 
 # ------------------------------------------- one container type, one measure

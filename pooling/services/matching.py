@@ -377,7 +377,7 @@ def _total_saving(pools: Iterable[tuple[Pool, PoolProposal]]) -> dict[str, str]:
     return {cur: format(quantize(amount, cur), "f") for cur, amount in sorted(totals.items())}
 
 
-def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal) -> Pool:
+def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal, plan: PoolPlan) -> Pool:
     size = len(proposal.members)
     ceiling = proposal.capacity or size + HEADROOM
     is_logistics = proposal.kind == Pool.Kind.LOGISTICS
@@ -396,7 +396,7 @@ def _pool_row(run_id: int, data: MatchingInput, proposal: PoolProposal) -> Pool:
         flight_from=proposal.flight_from, flight_to=proposal.flight_to,
         currency=proposal.currency,
         capacity=max(size, min(ceiling, size + HEADROOM)), member_count=size,
-        plan=PoolPlan.from_proposal(proposal.plan).to_json(),
+        plan=plan.to_json(),
         reasons=PoolReasons.from_proposal(proposal.reasons).to_json(),
         projected_total=proposal.total_cost, standalone_total=proposal.standalone_total,
     )
@@ -537,9 +537,11 @@ def _pools_save(
                 blocked.append(proposal)
             else:
                 fresh.append(proposal)
-        pools = [_pool_row(run_id, data, p) for p in fresh]
+        plans = [PoolPlan.from_proposal(p.plan) for p in fresh]  # each read once
+        pools = [_pool_row(run_id, data, p, plan) for p, plan in zip(fresh, plans, strict=True)]
         instances_insert(Pool, pools)
-        values_insert(PoolMember, [row for pool, p in zip(pools, fresh, strict=True)
-                                   for row in member_rows_from_proposal(pool.pk, p)])
+        values_insert(PoolMember, [
+            row for pool, p, plan in zip(pools, fresh, plans, strict=True)
+            for row in member_rows_from_proposal(pool.pk, p, plan)])
         values_insert(PoolEvent, _event_rows(run_id, pools))
     return list(zip(pools, fresh, strict=True)), skipped, turned_down, blocked
