@@ -476,8 +476,11 @@ def _fit(members: list[int], open_: Sequence[int], day: date, oracle: _Oracle) -
     found = oracle.group(members)
     if found is None or not any(needs[i].size for i in members):
         return members
+    if oracle.spent:
+        return list(found.members)  # no swap may be priced
+    taken = set(found.members)
     spare = sorted((needs[c].size, c) for c in open_
-                   if c not in found.members and needs[c].first <= day <= needs[c].last)
+                   if c not in taken and needs[c].first <= day <= needs[c].last)
     keys = [size for size, _c in spare]
     tried: set[tuple[int, int]] = set()
     tries = 0

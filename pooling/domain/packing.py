@@ -449,13 +449,15 @@ def _fill_grid(
         if not open_rooms and vol > 0 and kg > 0:
             lcl.append((index, vol, kg))
             continue
+        # Best fit: the least room by volume, then by weight, among the boxes it fits.
         best = -1
         best_cbm = best_kg = 0
-        for c, rc, rk in zip(slots, rooms_cbm, rooms_kg, strict=True):
-            if vol <= rc and kg <= rk and (
-                best < 0 or rc < best_cbm or (rc == best_cbm and rk < best_kg)
-            ):
-                best, best_cbm, best_kg = c, rc, rk
+        for c in slots:
+            rc = rooms_cbm[c]
+            if vol <= rc:
+                rk = rooms_kg[c]
+                if kg <= rk and (best < 0 or rc < best_cbm or (rc == best_cbm and rk < best_kg)):
+                    best, best_cbm, best_kg = c, rc, rk
         if best >= 0:
             left_cbm = rooms_cbm[best] = best_cbm - vol
             left_kg = rooms_kg[best] = best_kg - kg
@@ -687,10 +689,14 @@ def plan_sea(
     splittable: list[Load] = []
     whole: list[Load] = []
     too_big: list[Placement] = []
+    # What fits the least room and payload of all fits every type.
+    least_cbm = min((t.usable_cbm for t in types), default=ZERO)
+    least_kg = min((t.payload_kg for t in types), default=ZERO)
     for ld in loads:
         if ld.splittable:
             splittable.append(ld)
-        elif any(_fits(ld, t) for t in types):
+        elif (types and ld.volume_cbm <= least_cbm and ld.gross_kg <= least_kg) or any(
+                _fits(ld, t) for t in types):
             whole.append(ld)
         else:
             too_big.append(ld.whole)
