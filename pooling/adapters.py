@@ -132,12 +132,10 @@ def member_fields_from_proposal(member: PoolMember, row: MemberProposal,
 
 
 def member_rows_from_proposal(pool_id: int, proposal: PoolProposal,
-                              plan: PoolPlan | None = None) -> list[dict[str, Any]]:
-    """New member rows, as field values, for a proposal just saved as pool `pool_id`:
-    invited, with placements (for `bulk.values_insert`); `plan`: the proposal's plan,
-    when the caller has read it."""
-    if plan is None:
-        plan = PoolPlan.from_proposal(proposal.plan)
+                              plan: PoolPlan) -> list[dict[str, Any]]:
+    """New member rows, as field values, for a proposal just saved as pool `pool_id`
+    (`plan`: its plan, as read for the pool row): invited, with placements (for
+    `bulk.values_insert`)."""
     placements = plan.placements()
     is_logistics = proposal.kind == Pool.Kind.LOGISTICS
     invited = PoolMember.Status.INVITED

@@ -860,6 +860,7 @@ def _match_group(
                 f"for rate card {card.id}"
             )
         return pools, reasons, search
+    on = _SeaCard(card, quotes.pricer(card)) if is_sea else None
     # Members were added in demand id order, so a stable sort on the window keeps
     # equal windows in id order.
     open_ = sorted(group.members, key=_window_key)
@@ -912,7 +913,7 @@ def _match_group(
         standalone = [standalone[i] for i in order]
         try:
             priced = (
-                _price_sea(card, kept, quotes.pricer(card)) if is_sea
+                _price_sea(card, kept, on=on) if on is not None
                 else _price_consolidation(card, kept)
             )
         except (TariffError, packing.PackingError) as exc:
