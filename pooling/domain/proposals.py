@@ -181,7 +181,10 @@ def collector_paused() -> Iterator[None]:
     strings, tuples, dataclasses) that all stay alive until it returns; each
     allocation burst would otherwise trigger collections that walk every object in
     the process, the caller's loaded input included, and find nothing to free.
-    Reference counting still frees everything as usual.
+    Reference counting still frees everything as usual. What is still alive when the
+    pause ends (the result above all) joins the oldest generation at once: the first
+    young collection after the pause would otherwise walk every object allocated
+    during it, only to promote them.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -189,6 +192,8 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()  # what is tracked now, young or old, into the permanent generation
+            gc.unfreeze()  # and from there into the oldest one
             gc.enable()
 
 
