@@ -260,14 +260,20 @@ def _costs(group: _Group) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
 def _costs_of(programme: ProgrammeIn, members: Sequence[AdNeedIn],
               ) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
     """`_costs` of these members pooled on `programme`."""
+    budgets, spend, rebate, fee = _pooled(programme, members)
+    shares = largest_remainder(spend - rebate + fee, budgets, programme.currency)
+    return spend, rebate, fee, shares
+
+
+def _pooled(programme: ProgrammeIn, members: Sequence[AdNeedIn],
+            ) -> tuple[list[Decimal], Decimal, Decimal, Decimal]:
+    """(members' budgets in minor units, pooled spend, rebate, fee) on `programme`."""
     cur = programme.currency
     budgets = [quantize(n.budget, cur) for n in members]
     spend = sum(budgets, ZERO)
     rebate = quantize(spend * _rebate_pct(programme, spend) / HUNDRED, cur)
     fee = quantize(spend * programme.management_fee_percent / HUNDRED, cur)
-    total = spend - rebate + fee
-    shares = largest_remainder(total, budgets, cur)
-    return spend, rebate, fee, shares
+    return budgets, spend, rebate, fee
 
 
 def _settle(group: _Group) -> tuple[_Group, dict[int, str]]:
@@ -487,13 +493,21 @@ def pool_cost(programme: ProgrammeIn, needs: Sequence[AdNeedIn],
     # `_viable` of the pool these needs would form, without forming it.
     if sum((n.budget for n in needs), ZERO) < programme.minimum_spend:
         return None
-    spend, rebate, fee, shares = _costs_of(programme, needs)
+    budgets, spend, rebate, fee = _pooled(programme, needs)
+    total = spend - rebate + fee
     if alone is None:
         alone = [standalone_cost(programme, need.budget) for need in needs]
-    for own, share in zip(alone, shares, strict=True):
-        if own is not None and share > own:
-            return None
-    return spend - rebate + fee
+    # Each share is the member's proportional part rounded down, or one minor unit more
+    # (`largest_remainder`): a member whose part stays a minor unit below its standalone
+    # cost cannot pay more pooled, so the exact split is only needed when one comes close.
+    q = quantum(programme.currency)
+    if any(own is not None and budget * total > spend * (own - q)
+           for budget, own in zip(budgets, alone, strict=True)):
+        shares = largest_remainder(total, budgets, programme.currency)
+        for own, share in zip(alone, shares, strict=True):
+            if own is not None and share > own:
+                return None
+    return total
 
 
 def _chain_needs(programme: ProgrammeIn, ordered: Sequence[AdNeedIn]) -> list[grouping.Need]:

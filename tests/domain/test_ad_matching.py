@@ -19,6 +19,7 @@ from pooling.domain.ad_matching import (
     pool_cost,
     standalone_cost,
 )
+from pooling.domain.money import largest_remainder
 from pooling.domain.proposals import MatchResult
 
 D = Decimal
@@ -356,3 +357,45 @@ def test_a_programme_pools_when_a_pool_can_gain_something() -> None:
     result = match_ads([need(1, 10, "6000", programme=7), need(2, 11, "5000", programme=7)],
                        [nothing])
     assert result.pools == () and len(result.unplaced) == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    budgets=st.lists(st.integers(min_value=1, max_value=2_000_000), min_size=2, max_size=12),
+    cents=st.lists(st.integers(min_value=0, max_value=99), min_size=12, max_size=12),
+    fee=st.integers(min_value=0, max_value=1500),
+    alone_fee=st.integers(min_value=0, max_value=1500),
+    minimum=st.integers(min_value=0, max_value=3_000_000),
+)
+def test_pool_cost_agrees_with_the_exact_split(
+    budgets: list[int], cents: list[int], fee: int, alone_fee: int, minimum: int,
+) -> None:
+    # given a programme whose pooled and standalone fees may come within a cent of
+    # each other, and needs of any size
+    programme = ProgrammeIn(**{
+        **DSP.__dict__, "minimum_spend": D(minimum),
+        "tiers": (Tier(D(minimum), D("1.5")), Tier(D(minimum * 3), D("4"))),
+        "management_fee_percent": D(fee) / 100, "standalone_fee_percent": D(alone_fee) / 100})
+    needs = [need(i, 100 + i, f"{b}.{c:02d}")
+             for i, (b, c) in enumerate(zip(budgets, cents[:len(budgets)], strict=True))]
+
+    # when a pool of them is priced
+    priced = pool_cost(programme, needs)
+
+    # then it is exactly what the largest-remainder split of the pooled total allows:
+    # refused when any member with access alone would pay more pooled than alone
+    cur = programme.currency
+    spend = sum((n.budget.quantize(D("0.01")) for n in needs), D(0))
+    if spend < programme.minimum_spend:
+        assert priced is None
+        return
+    tier = max((t for t in programme.tiers if t.min_spend <= spend),
+               key=lambda t: (t.min_spend, t.rebate_percent), default=None)
+    rebate = (spend * (tier.rebate_percent if tier else 0) / 100).quantize(
+        D("0.01"), "ROUND_HALF_UP")
+    total = spend - rebate + (spend * programme.management_fee_percent / 100).quantize(
+        D("0.01"), "ROUND_HALF_UP")
+    shares = largest_remainder(total, [n.budget.quantize(D("0.01")) for n in needs], cur)
+    alone = [standalone_cost(programme, n.budget) for n in needs]
+    dearer = any(own is not None and share > own for own, share in zip(alone, shares, strict=True))
+    assert priced == (None if dearer else total)
