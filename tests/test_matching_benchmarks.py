@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 
@@ -75,3 +76,28 @@ def test_the_lane_bound_never_exceeds_the_optimum_of_a_small_market():
         best = quality.optimum(windows, alone, lambda members, d=demands: (
             logistics_matching.pool_total(card, [d[i] for i in members])))
         assert quality.lane_lower_bound(card, demands) <= best
+
+
+@pytest.mark.django_db
+def test_matching_benchmark_measures_against_reads_on_both_sides_and_leaves_nothing(tmp_path):
+    # given a small generated market
+    from pooling.models import Pool, ShippingDemand
+
+    target = tmp_path / "matching.json"
+    out = StringIO()
+
+    # when the one-process benchmark runs on it
+    call_command("benchmark", "matching", "--demands", "400", "--lanes", "20",
+                 "--json", str(target), stdout=out)
+
+    # then the ratio is the match against the mean of the reads before and after it
+    figures = json.loads(target.read_text())
+    before, after = figures["load_seconds_before_and_after"]
+    assert figures["load_seconds"] == pytest.approx((before + after) / 2, abs=0.002)
+    assert figures["match_to_load_ratio"] == pytest.approx(
+        figures["match_seconds"] / figures["load_seconds"], rel=0.05)  # of rounded figures
+    assert figures["demands_read"] == 400
+    assert figures["pooled_needs"] + figures["unplaced"] == 400 + figures["ad_needs_read"]
+    assert "Match / load" in out.getvalue()
+    # and the generated rows were rolled back
+    assert not ShippingDemand.objects.exists() and not Pool.objects.exists()
