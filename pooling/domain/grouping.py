@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 ZERO = Decimal(0)
 
@@ -79,10 +79,10 @@ class Span(Protocol):
     def last(self) -> date: ...
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     """A need as grouping sees it: its feasible dates, what it costs alone and its size
-    (what fills a pool's boxes, e.g. CBM; 0 when the oracle's quotes say nothing of it)."""
+    (what fills a pool's boxes, e.g. CBM; 0 when the oracle's quotes say nothing of it).
+    A tuple: a run makes one per need it groups."""
 
     first: date
     last: date

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -169,9 +169,9 @@ class ContainerType:
         return None if usable is None or payload is None else (usable, payload)
 
 
-@dataclass(frozen=True)
-class Placement:
-    """A load, or the part of a split load, in one container or in LCL."""
+class Placement(NamedTuple):
+    """A load, or the part of a split load, in one container or in LCL (a tuple: plans
+    are made by the thousand, each with a placement per load)."""
 
     load_id: str | int
     volume_cbm: Decimal
