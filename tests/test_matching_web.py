@@ -135,8 +135,9 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     client = _web(coordinator)
     url = reverse("pooling:matching-run-detail", args=[run.pk])
 
-    # when the coordinator opens the run's page (one query more names the unplaced needs' firms)
-    with django_assert_max_num_queries(10):
+    # when the coordinator opens the run's page (one query more names the unplaced needs'
+    # firms, one counts the pools for the pages)
+    with django_assert_max_num_queries(11):
         response = client.get(url)
 
     # then it links the proposed pool and says why the others were not placed
@@ -254,3 +255,30 @@ def test_run_page_and_api_show_how_needs_were_grouped(coordinator):
     assert grouping["logistics"] == recorded and "v" not in grouping
     assert grouping["ads"]["method"] == "none"
     assert detail["shards"][0]["grouping"] == grouping
+
+
+def test_run_page_shows_its_pools_a_page_at_a_time(coordinator, settings, monkeypatch,
+                                                  django_assert_max_num_queries):
+    # given a run that proposed two pools, and pages of one pool
+    from pooling.web import matching as pages
+
+    two_lane_groups(settings)
+    run = matching_run_start(trigger=MatchingRun.Trigger.COMMAND, enqueue=False)
+    matching_run_execute(run_id=run.pk)
+    first, second = Pool.objects.filter(matching_run=run).order_by("id")
+    monkeypatch.setattr(pages, "POOLS_PER_PAGE", 1)
+    client = _web(coordinator)
+
+    # when the coordinator opens the run's page, then its second page
+    with django_assert_max_num_queries(11):
+        one = client.get(f"/matching/runs/{run.pk}/").content.decode()
+    two = client.get(f"/matching/runs/{run.pk}/?page=2").content.decode()
+    past = client.get(f"/matching/runs/{run.pk}/?page=9")
+
+    # then each page lists its own pool, says which of how many and links the other
+    assert f">#{first.pk}</a>" in one and f">#{second.pk}</a>" not in one
+    assert f">#{second.pk}</a>" in two and f">#{first.pk}</a>" not in two
+    assert "Pools 1–1 of 2." in one and "Page 1 of 2" in one and 'href="?page=2"' in one
+    assert 'href="?page=1"' in two
+    # and a page past the end shows the last one
+    assert past.status_code == 200 and f">#{second.pk}</a>" in past.content.decode()

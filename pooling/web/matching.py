@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
@@ -24,6 +25,7 @@ from pooling.selectors.matching import (
 from pooling.services.matching import RUN_STAGES, matching_run_start
 
 UNPLACED_SHOWN = 500
+POOLS_PER_PAGE = 50
 NEED_URLS = {"logistics": "/console/needs/demands/{id}/", "ads": "/console/needs/ad-needs/{id}/"}
 
 
@@ -53,12 +55,16 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @coordinator_required
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _run_or_404(run_id)
-    pools = list(matching_run_pools(run=run))
+    # A large market's run proposes thousands of pools: they are shown a page at a time.
+    page = Paginator(matching_run_pools(run=run), POOLS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    pools = list(page.object_list)
     for pool in pools:
         pool.url = pool_url(pool.pk)  # type: ignore[attr-defined]
     unplaced = list(run.unplaced or [])
     return render(request, "pooling/matching/run_detail.html", {
         "pools": pools,
+        "page_obj": page,
         "unplaced": unplaced[:UNPLACED_SHOWN],
         "unplaced_groups": unplaced_grouped(unplaced[:UNPLACED_SHOWN], url_for=NEED_URLS),
         "unplaced_hidden": max(0, len(unplaced) - UNPLACED_SHOWN),
