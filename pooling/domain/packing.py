@@ -178,8 +178,9 @@ class Placement(NamedTuple):
     gross_kg: Decimal
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(NamedTuple):
+    """A booked box and what it holds."""
+
     code: str
     placements: tuple[Placement, ...]
 
@@ -192,8 +193,9 @@ class Container:
         return sum((p.gross_kg for p in self.placements), ZERO)
 
 
-@dataclass(frozen=True)
-class SeaPlan:
+class SeaPlan(NamedTuple):
+    """Boxes, what ships LCL and the plan's cost (tuples, as planners make thousands)."""
+
     containers: tuple[Container, ...]
     lcl: tuple[Placement, ...]
     cost: Decimal
