@@ -40,8 +40,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar, overload
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -90,6 +89,38 @@ LclCost = Callable[[Decimal, Decimal], Decimal]
 FixedCost = Callable[[Sequence[str], Decimal, Decimal], Decimal]
 
 
+_Owner = TypeVar("_Owner")
+_Value = TypeVar("_Value")
+
+
+class _once(Generic[_Owner, _Value]):  # noqa: N801 - used as a decorator, like cached_property
+    """`functools.cached_property` without the lock Python 3.11 takes on every first read
+    (3.12 dropped it): the value is worked out once per instance and kept in its
+    `__dict__`, where later reads find it without calling the descriptor. Loads are
+    made by the ten thousand and each of these is read once or twice."""
+
+    def __init__(self, func: Callable[[_Owner], _Value]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type[_Owner], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[_Owner] | None = None) -> _once[_Owner, _Value]: ...
+
+    @overload
+    def __get__(self, obj: _Owner, owner: type[_Owner] | None = None) -> _Value: ...
+
+    def __get__(self, obj: _Owner | None, owner: type[_Owner] | None = None
+                ) -> _Value | _once[_Owner, _Value]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)  # type: ignore[attr-defined]
+        return value
+
+
 class PackingError(ValueError):
     """Loads or container types that cannot be planned."""
 
@@ -101,7 +132,7 @@ class Load:
     gross_kg: Decimal
     splittable: bool
 
-    @cached_property
+    @_once
     def problem(self) -> str:
         """Why the load cannot be planned, "" when it can (worked out once)."""
         for field, value in (("volume_cbm", self.volume_cbm), ("gross_kg", self.gross_kg)):
@@ -111,24 +142,24 @@ class Load:
                 return f"Load {self.id!r}: {field} cannot be negative."
         return ""
 
-    @cached_property
+    @_once
     def by_volume(self) -> tuple[Decimal, Decimal, str]:
         """The order loads are placed in: largest volume first, then heaviest, then by
         id (worked out once, as a pool's loads are ordered many times over)."""
         return (-self.volume_cbm, -self.gross_kg, str(self.id))
 
-    @cached_property
+    @_once
     def by_weight(self) -> tuple[Decimal, Decimal, str]:
         """The other order: heaviest first, then largest volume, then by id."""
         return (-self.gross_kg, -self.volume_cbm, str(self.id))
 
-    @cached_property
+    @_once
     def whole(self) -> Placement:
         """The whole load in one place (made once and shared: placements are immutable,
         and a pool's loads are placed many times over)."""
         return Placement(self.id, self.volume_cbm, self.gross_kg)
 
-    @cached_property
+    @_once
     def grid(self) -> tuple[int, int] | None:
         """The load in cm3 and grams when it is a whole number of both, else None; worked
         out once, as a pool's loads are planned many times over."""
@@ -144,7 +175,7 @@ class ContainerType:
     usable_cbm: Decimal
     payload_kg: Decimal
 
-    @cached_property
+    @_once
     def problem(self) -> str:
         """Why the type cannot be planned with (its code aside), "" when it can (worked
         out once, as a card's types are planned with many times over)."""
@@ -161,7 +192,7 @@ class ContainerType:
             return f"Container {self.code!r}: usable_cbm and payload_kg must be positive."
         return ""
 
-    @cached_property
+    @_once
     def grid(self) -> tuple[int, int] | None:
         """The room in cm3 and grams when it is a whole number of both, else None."""
         usable = _grid(self.usable_cbm, 6)
