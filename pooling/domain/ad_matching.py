@@ -254,14 +254,8 @@ def _left_out_reason(group: _Group) -> str:
 
 def _costs(group: _Group) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
     """(pooled spend, rebate, fee, shares in member order) for a group."""
-    return _costs_of(group.programme, group.members)
-
-
-def _costs_of(programme: ProgrammeIn, members: Sequence[AdNeedIn],
-              ) -> tuple[Decimal, Decimal, Decimal, list[Decimal]]:
-    """`_costs` of these members pooled on `programme`."""
-    budgets, spend, rebate, fee = _pooled(programme, members)
-    shares = largest_remainder(spend - rebate + fee, budgets, programme.currency)
+    budgets, spend, rebate, fee = _pooled(group.programme, group.members)
+    shares = largest_remainder(spend - rebate + fee, budgets, group.programme.currency)
     return spend, rebate, fee, shares
 
 
