@@ -13,6 +13,7 @@ from django.utils import timezone
 from pooling.domain.proposals import PoolProposal
 from pooling.models import AdNeed, MatchingRun, Pool, PoolEvent, PoolMember, ShippingDemand
 from pooling.selectors.matching import open_unpooled
+from pooling.selectors.pools import pool_view_for_coordinator
 from pooling.services import matching as matching_service
 from pooling.services.matching import (
     matching_run_execute,
@@ -86,11 +87,18 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
     assert pool.projected_total == Decimal("1747.00")
     assert pool.standalone_total == Decimal("1822.00")
     assert len(pool.signature) == 40
-    public, per_member = pool.reasons["public"], pool.reasons["per_member"]
+    public = pool.reasons["public"]
+    assert set(pool.reasons) == {"v", "public"}  # members' figures live on their rows alone
     assert "CNSZX\u2192USLAX by sea" in public[0]
     assert f"Ship date {pool.ship_date.isoformat()}" in public[1]
     assert not any("saving USD 37.50" in reason for reason in public)
-    assert sum("saving USD 37.50" in reason for reason in per_member) == 2
+    # A coordinator reads each member's figures under the pool's reasons, from its row.
+    lines = pool_view_for_coordinator(pool=pool).reasons
+    assert lines[:len(public)] == public
+    assert lines[len(public):] == [
+        f"Firm {d.firm_id} (demand {d.pk}, ready {d.ready_from.isoformat()}, deliver by "
+        f"{d.deliver_by.isoformat()}) pays USD 873.50 instead of USD 911.00 alone, saving "
+        "USD 37.50." for d in (first, second)]
     assert pool.plan["type"] == "sea"
     members = list(pool.members.order_by("demand_id"))
     assert [m.demand_id for m in members] == [first.pk, second.pk]
@@ -132,6 +140,11 @@ def test_run_proposes_an_ad_pool_bought_by_the_programmes_partner():
     assert members[0].budget == Decimal("20000.00")
     assert run.total_saving == {}
     assert run.inputs["ad_needs"] == 3
+    # and the coordinator reads that each gains access, from the member rows
+    lines = pool_view_for_coordinator(pool=pool).reasons
+    assert [line for line in lines if line.startswith("Firm ")] == [
+        f"Firm {n.firm_id} (need {n.pk}) gains access to {programme.name} and pays "
+        "USD 21,200.00 for its USD 20,000.00 budget." for n in needs]
 
 
 def test_rerun_on_unchanged_input_proposes_nothing_new():

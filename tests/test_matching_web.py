@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from pooling.models import MatchingRun, Pool
+from pooling.models import MatchingRun, Pool, PoolMember
 from pooling.services.matching import matching_run_execute, matching_run_start
 from pooling.tasks.matching import matching_run_scheduled
 from tests.conftest import client_for
@@ -136,8 +137,8 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     url = reverse("pooling:matching-run-detail", args=[run.pk])
 
     # when the coordinator opens the run's page (one query more names the unplaced needs'
-    # firms, one counts the pools for the pages)
-    with django_assert_max_num_queries(11):
+    # firms, one counts the pools for the pages, one reads the page's members and needs)
+    with django_assert_max_num_queries(12):
         response = client.get(url)
 
     # then it links the proposed pool and says why the others were not placed
@@ -151,6 +152,13 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     assert no_tiers.firm.legal_name in body
     assert "a pool gains nothing over buying alone" in body
     assert "hx-trigger" not in body
+    # and says what each member pays, as its row has it now
+    for member in pool.members.select_related("demand"):
+        assert (f"Firm {member.firm_id} (demand {member.demand_id}, ready "
+                f"{member.demand.ready_from.isoformat()}") in body
+    member = pool.members.order_by("pk").first()
+    PoolMember.objects.filter(pk=member.pk).update(projected_share=Decimal("1.23"))
+    assert "pays USD 1.23 instead of" in client.get(url).content.decode()
 
 
 def test_console_shows_the_form_and_latest_runs(coordinator, django_assert_max_num_queries):

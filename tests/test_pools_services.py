@@ -20,6 +20,7 @@ from pooling.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from pooling.selectors import pools as selectors
 from pooling.services import pools as services
 from pooling.services.transitions import TransitionError
 from pooling.tasks.lifecycle import pools_lock_due
@@ -134,6 +135,12 @@ def test_accept_then_decline_of_another_member_reprices_the_rest(coordinator):
     assert pool.plan["problems"] == [
         "Pooled spend USD 40,000.00 is below the programme's USD 50,000.00 minimum."]
     assert [e.action for e in PoolEvent.objects.filter(pool=pool)][-2:] == ["accept", "decline"]
+    # and the coordinator reads the two members' new shares, not the three-way split
+    lines = [r for r in selectors.pool_view_for_coordinator(pool=pool).reasons
+             if r.startswith("Firm ")]
+    assert [line.split(" (")[0] for line in lines] == [
+        f"Firm {first.firm_id}", f"Firm {second.firm_id}"]
+    assert all("pays USD 21,600.00" in line for line in lines)
 
 
 def test_another_firm_cannot_answer_an_invitation_and_nothing_changes(coordinator):

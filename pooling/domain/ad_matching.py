@@ -38,7 +38,6 @@ from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
     PoolProposal,
-    Reasons,
     Unplaced,
     collector_paused,
     dec_str,
@@ -396,23 +395,6 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
     if programme.category_exclusive:
         reasons.append("Every member sells in a different product category.")
 
-    def saving_reasons() -> list[str]:
-        lines = []
-        for need, row in zip(members, member_rows, strict=True):
-            if row.standalone_cost is None:
-                lines.append(
-                    f"Firm {need.firm_id} (need {need.id}) gains access to {programme.name} "
-                    f"and pays {fmt_money(row.share, cur)} for its "
-                    f"{fmt_money(row.budget, cur)} budget."
-                )
-            else:
-                lines.append(
-                    f"Firm {need.firm_id} (need {need.id}) pays {fmt_money(row.share, cur)} "
-                    f"instead of {fmt_money(row.standalone_cost, cur)} alone, saving "
-                    f"{fmt_money(row.standalone_cost - row.share, cur)}."
-                )
-        return lines
-
     need_ids = [n.id for n in members]
     return PoolProposal(
         kind=KIND,
@@ -429,7 +411,7 @@ def _proposal(group: _Group, max_members: int) -> PoolProposal:
         standalone_total=standalone_total,
         members=tuple(member_rows),
         plan=plan,
-        reasons=Reasons(reasons, saving_reasons),
+        reasons=tuple(reasons),
         programme_id=programme.id,
         market=group.market,
         flight_from=group.start,

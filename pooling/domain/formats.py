@@ -11,8 +11,8 @@ one place. Each stored document carries its format version under "v".
   second 40HC of the plan) and its LCL part.
 * `PoolPlan`: the priced plan of a pool (sea containers and LCL, an air or road
   consignment, or an ad buy) and the problems re-pricing found.
-* `PoolReasons`: why the members fit, split into lines every invitee may read and lines
-  with one member's figures that only coordinators read.
+* `PoolReasons`: why the members fit, in lines every invitee may read (each member's
+  figures are read from its row when shown, never stored twice).
 * `GroupingRecord`: how a matching run (or one of its shards) grouped needs: the search's
   limits and, per kind, what the search did (`KindSearch`).
 """
@@ -27,7 +27,7 @@ from typing import Any
 
 from pooling.domain import grouping
 from pooling.domain.ad_matching import Tier
-from pooling.domain.proposals import Reasons, dec_str
+from pooling.domain.proposals import dec_str
 
 VERSION = 1
 ZERO = Decimal(0)
@@ -314,16 +314,14 @@ class PoolPlan:
 
 @dataclass(frozen=True)
 class PoolReasons:
-    """Why the members fit: `public` lines any invitee may read, `per_member` lines
-    (one member's figures, naming its firm) for coordinators only."""
+    """Why the members fit, in lines any invitee may read. What each member pays and
+    saves is not stored here: it is read from the member rows whenever it is shown
+    (`selectors.pools.member_lines`), so it can never disagree with them."""
 
     public: tuple[str, ...] = ()
-    per_member: tuple[str, ...] = ()
 
     @classmethod
     def from_proposal(cls, reasons: Sequence[str]) -> PoolReasons:
-        if isinstance(reasons, Reasons):
-            return cls(public=reasons.head, per_member=reasons.tail_lines())
         return cls(public=tuple(reasons))
 
     @classmethod
@@ -332,15 +330,10 @@ class PoolReasons:
             return cls()
         if not isinstance(raw, Mapping) or raw.get("v") != VERSION:
             raise FormatError("Reasons must be a version 1 reasons object.", field="reasons")
-        return cls(public=tuple(str(r) for r in raw.get("public") or ()),
-                   per_member=tuple(str(r) for r in raw.get("per_member") or ()))
+        return cls(public=tuple(str(r) for r in raw.get("public") or ()))
 
     def to_json(self) -> dict[str, Any]:
-        return {"v": VERSION, "public": list(self.public), "per_member": list(self.per_member)}
-
-    @property
-    def all(self) -> list[str]:
-        return [*self.public, *self.per_member]
+        return {"v": VERSION, "public": list(self.public)}
 
 
 # -------------------------------------------------------------------- grouping

@@ -56,7 +56,6 @@ from pooling.domain.proposals import (
     MatchResult,
     MemberProposal,
     PoolProposal,
-    Reasons,
     Unplaced,
     collector_paused,
     dec_str,
@@ -761,18 +760,6 @@ def _proposal(
             d.volume_cbm, ZERO,
             f"saves {cur} {saving.quantize(q, ROUND_HALF_UP):,} against shipping alone",
         ))
-    demands = [c.demand for c in members]
-
-    def saving_reasons() -> list[str]:
-        # fmt_money's format with the currency's quantum looked up once
-        return [
-            f"Firm {d.firm_id} (demand {d.id}, ready {d.ready_from.isoformat()}, deliver by "
-            f"{d.deliver_by.isoformat()}) pays {cur} {r.share.quantize(q, ROUND_HALF_UP):,} "
-            f"instead of {cur} {alone.quantize(q, ROUND_HALF_UP):,} alone, saving "
-            f"{cur} {(alone - r.share).quantize(q, ROUND_HALF_UP):,}."
-            for d, r, alone in zip(demands, rows, standalone, strict=True)
-        ]
-
     standalone_total = sum(standalone, ZERO)
     family = _family(card.mode)
     arrival = ship_date + timedelta(days=card.transit_days)
@@ -817,7 +804,7 @@ def _proposal(
         standalone_total=standalone_total,
         members=tuple(rows),
         plan=plan,
-        reasons=Reasons(reasons, saving_reasons),
+        reasons=tuple(reasons),
         rate_card_id=card.id,
         rate_card_version=card.version,
         origin=group.origin,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,66 +44,6 @@ class MemberProposal(NamedTuple):
     volume_cbm: Decimal = ZERO
     budget: Decimal = ZERO
     note: str = ""
-
-
-class Reasons(Sequence[str]):
-    """A proposal's reason lines: the first ones given, the rest written on first read.
-
-    A run proposes thousands of pools and saves only those no live pool already
-    holds, so the per-member lines (one formatted sentence per member) are written
-    only when someone reads them. Compares equal to the tuple of its lines.
-    """
-
-    __slots__ = ("_head", "_lines", "_tail")
-
-    def __init__(
-        self, head: Iterable[str], tail: Callable[[], Iterable[str]] | None = None
-    ) -> None:
-        self._head = tuple(head)
-        self._tail = tail
-        self._lines: tuple[str, ...] | None = None if tail is not None else self._head
-
-    @property
-    def head(self) -> tuple[str, ...]:
-        """The lines about the pool as a whole."""
-        return self._head
-
-    def tail_lines(self) -> tuple[str, ...]:
-        """The per-member lines (one member's figures each)."""
-        return self._all()[len(self._head):]
-
-    def _all(self) -> tuple[str, ...]:
-        lines = self._lines
-        if lines is None:
-            tail = self._tail
-            lines = self._lines = (*self._head, *(tail() if tail is not None else ()))
-            self._tail = None
-        return lines
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return self._all()[index]
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Reasons):
-            return self._all() == other._all()
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return self._all() == tuple(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._all())
-
-    def __repr__(self) -> str:
-        return repr(self._all())
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (tuple, (self._all(),))
 
 
 @dataclass(frozen=True)

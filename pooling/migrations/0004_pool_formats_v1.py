@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from pooling.domain.formats import FormatError, PoolPlan, PoolReasons
+from pooling.domain.formats import FormatError, PoolPlan
 
 
 def to_v1(apps, schema_editor):
@@ -16,10 +16,10 @@ def to_v1(apps, schema_editor):
             continue
         reasons = pool.reasons
         if isinstance(reasons, list):
-            lines = [str(r) for r in reasons]
-            pool.reasons = PoolReasons(
-                public=tuple(r for r in lines if not r.startswith("Firm ")),
-                per_member=tuple(r for r in lines if r.startswith("Firm "))).to_json()
+            # Lines naming a firm held one member's figures; they are read from the
+            # member rows now (0010), so only the pool's own lines are kept.
+            pool.reasons = {"v": 1, "public": [str(r) for r in reasons
+                                               if not str(r).startswith("Firm ")]}
         pool.plan = plan.to_json()
         pool.save(update_fields=["plan", "reasons"])
         placements = plan.placements()

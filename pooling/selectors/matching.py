@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from pooling.adapters import (
@@ -38,6 +38,7 @@ from pooling.models import (
     RateCard,
     ShippingDemand,
 )
+from pooling.selectors.pools import live_members_with_needs
 
 CHUNK = 5000
 DEAD_POOL_STATES = (Pool.State.REJECTED, Pool.State.CANCELLED)
@@ -272,9 +273,13 @@ def matching_run_get(*, run_id: int) -> MatchingRun:
 
 
 def matching_run_pools(*, run: MatchingRun) -> QuerySet[Pool]:
+    """The run's pools with their live members and needs (`live_members`), for the lines
+    that say what each member pays (`selectors.pools.member_lines`)."""
     return (
         Pool.objects.filter(matching_run=run)
         .select_related("partner", "rate_card", "programme")
+        .prefetch_related(Prefetch("members", queryset=live_members_with_needs(),
+                                   to_attr="live_members"))
         .order_by("id")
     )
 

@@ -8,6 +8,7 @@ name, unless they chose to be named (PoolMember.show_name or Firm.named_in_pools
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Firm
 from coop.errors import NotFound
 from pooling import adapters
-from pooling.domain import fit
+from pooling.domain import fit, wording
 from pooling.domain.ad_matching import flight_days
 from pooling.domain.units import Mode
 from pooling.models import (
@@ -286,10 +287,40 @@ def _arrival(pool: Pool) -> date | None:
     return pool.ship_date + timedelta(days=pool.rate_card.transit_days)
 
 
+def live_members_with_needs() -> QuerySet[PoolMember]:
+    """A pool's invited and accepted members in the order they were priced, each with its
+    need: what `member_lines` reads (prefetch it for a list of pools)."""
+    return (PoolMember.objects.filter(status__in=PoolMember.ACTIVE)
+            .select_related("demand").order_by("pk"))
+
+
+def member_lines(pool: Pool, members: Iterable[PoolMember]) -> list[str]:
+    """What each live member pays and saves, one line each, from the member rows as the
+    pool is priced now (see `live_members_with_needs`); for coordinators only."""
+    programme = pool.programme.name if pool.programme_id and pool.programme else ""
+    lines = []
+    for m in members:
+        if m.demand_id is not None and m.demand is not None:
+            need = wording.demand_named(m.demand_id, m.demand.ready_from, m.demand.deliver_by)
+        else:
+            need = wording.ad_need_named(m.ad_need_id or 0)
+        lines.append(wording.member_line(
+            firm_id=m.firm_id, need=need, share=m.projected_share, standalone=m.standalone_cost,
+            currency=pool.currency, budget=m.budget, programme=programme))
+    return lines
+
+
+def pool_reasons_with_members(pool: Pool, members: Iterable[PoolMember]) -> list[str]:
+    """The pool's reasons, then each live member's figures: what a coordinator reads."""
+    return [*adapters.pool_reasons(pool).public, *member_lines(pool, members)]
+
+
 def pool_view_for_coordinator(*, pool: Pool) -> PoolView:
     plan = adapters.pool_plan(pool)
+    members = live_members_with_needs().filter(pool=pool)
     return PoolView(pool=pool, audience="coordinator", plan=plan.full(),
-                    reasons=adapters.pool_reasons(pool).all, problems=list(plan.problems),
+                    reasons=pool_reasons_with_members(pool, members),
+                    problems=list(plan.problems),
                     qualifies=plan.qualifies, arrival=_arrival(pool),
                     settlement=latest_settlement(pool=pool))
 

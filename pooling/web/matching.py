@@ -22,6 +22,7 @@ from pooling.selectors.matching import (
     matching_run_shards,
     matching_runs_recent,
 )
+from pooling.selectors.pools import pool_reasons_with_members
 from pooling.services.matching import RUN_STAGES, matching_run_start
 
 UNPLACED_SHOWN = 500
@@ -61,6 +62,8 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     pools = list(page.object_list)
     for pool in pools:
         pool.url = pool_url(pool.pk)  # type: ignore[attr-defined]
+        pool.reason_lines = pool_reasons_with_members(  # type: ignore[attr-defined]
+            pool, pool.live_members)  # type: ignore[attr-defined]
     unplaced = list(run.unplaced or [])
     return render(request, "pooling/matching/run_detail.html", {
         "pools": pools,
