@@ -96,7 +96,7 @@ def test_run_proposes_a_sea_pool_with_reasons_and_savings():
     lines = pool_view_for_coordinator(pool=pool).reasons
     assert lines[:len(public)] == public
     assert lines[len(public):] == [
-        f"Firm {d.firm_id} (demand {d.pk}, ready {d.ready_from.isoformat()}, deliver by "
+        f"{d.firm.legal_name} (demand {d.pk}, ready {d.ready_from.isoformat()}, deliver by "
         f"{d.deliver_by.isoformat()}) pays USD 873.50 instead of USD 911.00 alone, saving "
         "USD 37.50." for d in (first, second)]
     assert pool.plan["type"] == "sea"
@@ -142,8 +142,8 @@ def test_run_proposes_an_ad_pool_bought_by_the_programmes_partner():
     assert run.inputs["ad_needs"] == 3
     # and the coordinator reads that each gains access, from the member rows
     lines = pool_view_for_coordinator(pool=pool).reasons
-    assert [line for line in lines if line.startswith("Firm ")] == [
-        f"Firm {n.firm_id} (need {n.pk}) gains access to {programme.name} and pays "
+    assert lines[len(pool.reasons["public"]):] == [
+        f"{n.firm.legal_name} (need {n.pk}) gains access to {programme.name} and pays "
         "USD 21,200.00 for its USD 20,000.00 budget." for n in needs]
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from pooling.models import MatchingRun, Pool, PoolMember
 from pooling.services.matching import matching_run_execute, matching_run_start
@@ -153,9 +154,9 @@ def test_run_page_lists_pools_and_unplaced_needs(coordinator, django_assert_max_
     assert "a pool gains nothing over buying alone" in body
     assert "hx-trigger" not in body
     # and says what each member pays, as its row has it now
-    for member in pool.members.select_related("demand"):
-        assert (f"Firm {member.firm_id} (demand {member.demand_id}, ready "
-                f"{member.demand.ready_from.isoformat()}") in body
+    for member in pool.members.select_related("firm", "demand"):
+        assert escape(f"{member.firm.legal_name} (demand {member.demand_id}, ready "
+                      f"{member.demand.ready_from.isoformat()}") in body
     member = pool.members.order_by("pk").first()
     PoolMember.objects.filter(pk=member.pk).update(projected_share=Decimal("1.23"))
     assert "pays USD 1.23 instead of" in client.get(url).content.decode()

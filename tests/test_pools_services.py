@@ -136,10 +136,10 @@ def test_accept_then_decline_of_another_member_reprices_the_rest(coordinator):
         "Pooled spend USD 40,000.00 is below the programme's USD 50,000.00 minimum."]
     assert [e.action for e in PoolEvent.objects.filter(pool=pool)][-2:] == ["accept", "decline"]
     # and the coordinator reads the two members' new shares, not the three-way split
-    lines = [r for r in selectors.pool_view_for_coordinator(pool=pool).reasons
-             if r.startswith("Firm ")]
+    lines = selectors.pool_view_for_coordinator(pool=pool).reasons[
+        len(pool.reasons["public"]):]
     assert [line.split(" (")[0] for line in lines] == [
-        f"Firm {first.firm_id}", f"Firm {second.firm_id}"]
+        first.firm.legal_name, second.firm.legal_name]
     assert all("pays USD 21,600.00" in line for line in lines)
 
 

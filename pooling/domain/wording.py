@@ -105,17 +105,17 @@ def verb(count: int, singular: str, plural_form: str) -> str:
     return singular if count == 1 else plural_form
 
 
-def member_line(*, firm_id: int, need: str, share: Decimal, standalone: Decimal | None,
+def member_line(*, firm: str, need: str, share: Decimal, standalone: Decimal | None,
                 currency: str, budget: Decimal = Decimal(0), programme: str = "") -> str:
     """One member's figures in a pool, as a coordinator reads them under the pool's reasons:
-    "Firm 7 (demand 31, ready …, deliver by …) pays USD 631.05 instead of USD 1,469.03
+    "Acme Ltd (demand 31, ready …, deliver by …) pays USD 631.05 instead of USD 1,469.03
     alone, saving USD 837.98." `need` names the need; a member without access alone
     (`standalone` None, an ad budget below the programme's minimum) gains access to
     `programme` instead."""
     if standalone is None:
-        return (f"Firm {firm_id} ({need}) gains access to {programme} and pays "
+        return (f"{firm} ({need}) gains access to {programme} and pays "
                 f"{money(share, currency)} for its {money(budget, currency)} budget.")
-    return (f"Firm {firm_id} ({need}) pays {money(share, currency)} instead of "
+    return (f"{firm} ({need}) pays {money(share, currency)} instead of "
             f"{money(standalone, currency)} alone, saving "
             f"{money(standalone - share, currency)}.")
 

@@ -291,7 +291,7 @@ def live_members_with_needs() -> QuerySet[PoolMember]:
     """A pool's invited and accepted members in the order they were priced, each with its
     need: what `member_lines` reads (prefetch it for a list of pools)."""
     return (PoolMember.objects.filter(status__in=PoolMember.ACTIVE)
-            .select_related("demand").order_by("pk"))
+            .select_related("firm", "demand").order_by("pk"))
 
 
 def member_lines(pool: Pool, members: Iterable[PoolMember]) -> list[str]:
@@ -305,7 +305,7 @@ def member_lines(pool: Pool, members: Iterable[PoolMember]) -> list[str]:
         else:
             need = wording.ad_need_named(m.ad_need_id or 0)
         lines.append(wording.member_line(
-            firm_id=m.firm_id, need=need, share=m.projected_share, standalone=m.standalone_cost,
+            firm=m.firm.legal_name, need=need, share=m.projected_share, standalone=m.standalone_cost,
             currency=pool.currency, budget=m.budget, programme=programme))
     return lines
 
