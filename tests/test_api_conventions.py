@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import IdempotencyRecord, PartnerAPIKey
 from coop.api.idempotency import fingerprint
+from pooling.models import FxRate
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,40 @@ def test_idempotency_keys_older_than_the_ttl_are_forgotten(settings) -> None:
     assert idempotency_records_prune() == 2
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("page_size=null", "page_size"), ("page_size=0", "page_size"),
+    ("page_size=501", "page_size"), ("page_size=-5", "page_size"),
+    ("page_size=%EF%BC%91", "page_size"),  # a full-width digit one
+    ("page=abc", "page"), ("page=0", "page"), ("page=1.5", "page"),
+])
+def test_a_page_or_page_size_that_is_not_a_whole_number_in_range_is_a_400(
+        coordinator_api, query, field) -> None:
+    response = coordinator_api.get(f"/api/v1/fx-rates/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_pages_in_range_are_served_and_a_page_past_the_last_is_a_404(coordinator_api) -> None:
+    for quote in ("EUR", "JPY", "GBP"):
+        FxRate.objects.create(base="USD", quote=quote, rate="1.5", as_of="2026-11-03",
+                              posted_by="a coordinator")
+
+    first = coordinator_api.get("/api/v1/fx-rates/?page_size=2")
+    last = coordinator_api.get("/api/v1/fx-rates/?page_size=2&page=last")
+    past = coordinator_api.get("/api/v1/fx-rates/?page_size=2&page=3")
+
+    assert first.status_code == last.status_code == 200
+    assert (len(first.json()["results"]), len(last.json()["results"])) == (2, 1)
+    assert first.json()["count"] == 3
+    assert past.status_code == 404
+
+
+def test_the_schema_declares_the_page_bounds(client) -> None:
+    schema = client.get("/api/schema/?format=json").json()
+    parameters = {p["name"]: p["schema"]
+                  for p in schema["paths"]["/api/v1/fx-rates/"]["get"]["parameters"]}
+    assert parameters["page"]["minimum"] == 1
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 500)

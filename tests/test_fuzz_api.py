@@ -30,6 +30,7 @@ from accounts.models import Partner
 from accounts.services import api_token_issue, partner_key_create
 from tests.factories import (
     ChannelProgrammeFactory,
+    InvoiceLineFactory,
     MembershipFactory,
     PartnerFactory,
     PoolFactory,
@@ -77,6 +78,8 @@ def identities(db) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     demand = ShippingDemandFactory(firm=firm)
     pool = PoolFactory(partner=partner, rate_card__partner=partner)
     PoolMemberFactory(pool=pool, demand=demand)
+    # An invoice (it corrects nothing) so the partner's invoice answers carry a row.
+    InvoiceLineFactory(invoice__pool=pool)
     coordinator = UserFactory(is_coordinator=True)
     return [
         {"Authorization": f"Token {api_token_issue(user=user)[1]}", "X-Firm": str(firm.pk)},

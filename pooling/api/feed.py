@@ -660,8 +660,9 @@ class InvoiceLineIo(serializers.ModelSerializer):
 class InvoiceOutput(serializers.ModelSerializer):
     lines = InvoiceLineIo(many=True)
     kind = InvoiceKindField(read_only=True)
+    # The number of the invoice a credit note corrects; null on an invoice.
     corrects: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="number", read_only=True)
+        slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = Invoice
