@@ -1,5 +1,5 @@
-"""Every page each demo role reaches from its navigation answers, and shows figures as
-people read them: no `(s)` plurals, no "1 rows", no raw Decimals such as 1234.500000 or
+"""Every page each demo role reaches from its navigation answers, is named in its title,
+and shows figures as people read them: no `(s)` plurals, no "1 rows", no raw Decimals such as 1234.500000 or
 2400.000, no ungrouped thousands with decimals."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ DEMO_PASSWORD = "pool-together-2026"
 ROLES = ("coordinator@demo.coop", "ana@shenzhen-gadgets.demo", "emi@osaka-beauty.demo",
          "farid@kuwait-outdoor.demo", "ops@blue-anchor.demo", "ops@brightreach.demo")
 SKIPPED = ("/static/", "/admin/", "/accounts/logout", "/api/")
+SITE = "Exporters' Cooperative"  # the title of a page that names nothing more
 
 # a raw Decimal: five or more decimals (1234.500000, an ISO time's microseconds), four or
 # more ending in zero (0.0000), three zeros (2400.000), or thousands left ungrouped before
@@ -76,6 +77,9 @@ def test_every_demo_page_answers_and_reads_its_figures_plainly() -> None:
             if status >= 400:
                 problems.append(f"{email} {url}: HTTP {status}")
                 continue
+            title = re.search(r"<title>(.*?)</title>", body, flags=re.S)
+            if url != "/" and (title is None or title.group(1).strip() == SITE):
+                problems.append(f"{email} {url}: the page's title does not name it")
             text = _text(body)
             problems += [f"{email} {url}: raw number {m.group(0)!r} in "
                          f"…{text[max(0, m.start() - 60):m.end() + 20]}…"
