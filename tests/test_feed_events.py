@@ -488,6 +488,25 @@ def test_a_member_firm_reads_its_pools_events_in_dcsa_shape(partner, django_asse
 
 
 @pytest.mark.django_db
+def test_a_pools_events_answer_is_what_the_schema_declares_with_and_without_events(
+        partner, client) -> None:
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    declared = schema["paths"]["/api/v1/pools/{pool_id}/events/"]["get"]["responses"]["200"][
+        "content"]["application/json"]["schema"]
+    validator = jsonschema.Draft7Validator({**declared, "components": schema["components"]})
+    pool = booked_pool(partner, reference="BKG-1", members=0)
+    member = PoolMemberFactory(pool=pool)
+    reader = client_for(MembershipFactory(firm=member.firm).user)
+
+    before = reader.get(f"/api/v1/pools/{pool.pk}/events/").json()
+    tracking_events_post(partner=partner, events=[transport_event(event_id="r-1")])
+    after = reader.get(f"/api/v1/pools/{pool.pk}/events/").json()
+
+    assert (before, len(after)) == ([], 1)
+    assert validator.is_valid(before) and validator.is_valid(after)
+
+
+@pytest.mark.django_db
 def test_a_firm_without_a_member_gets_404(partner, api) -> None:
     pool = booked_pool(partner)
 

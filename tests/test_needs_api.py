@@ -154,6 +154,21 @@ def test_coordinators_list_across_firms(coordinator_api) -> None:
     assert ShippingDemand.objects.count() == 3
 
 
+@pytest.mark.parametrize("path", ["/api/v1/demands/", "/api/v1/ad-needs/"])
+@pytest.mark.parametrize("raw", ["true", "1", "yes", "FALSE", "0", "off", ""])
+def test_all_firms_reads_every_usual_spelling_of_yes_and_no(coordinator_api, path, raw) -> None:
+    assert coordinator_api.get(f"{path}?all_firms={raw}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/demands/", "/api/v1/ad-needs/"])
+@pytest.mark.parametrize("raw", ["null", "2", "maybe", "tru"])
+def test_an_unreadable_all_firms_is_a_400_on_it(coordinator_api, api, path, raw) -> None:
+    for client in (coordinator_api, api):
+        response = client.get(f"{path}?all_firms={raw}")
+        assert response.status_code == 400
+        assert list(response.json()["error"]["fields"]) == ["all_firms"]
+
+
 def test_the_list_has_a_fixed_number_of_queries(api, firm, django_assert_max_num_queries) -> None:
     ShippingDemandFactory.create_batch(20, firm=firm)
     with django_assert_max_num_queries(6):

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -636,7 +635,10 @@ class PoolEventsApi(ObjectApi):
 
     permission_classes = [IsFirmUser]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiResponse(
+        response={"type": "array", "items": {"type": "object", "additionalProperties": True}},
+        description="The pool's events as their partners sent them (DCSA Track & Trace 3.0.0 "
+                    "Event objects), retracted ones left out; an empty list before any."))
     def get(self, request: Request, pool_id: int) -> Response:
         pool = pool_selectors.pool_for_firm(firm=request.firm, pool_id=pool_id)  # type: ignore[attr-defined]
         return Response(list(selectors.tracking_events_for_pool(pool=pool)

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.reference import ProductCategory
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
+from coop.api import query
 from coop.api.idempotency import idempotent
 from coop.api.views import ObjectApi, found, paginated, validated
 from coop.errors import ApplicationError
@@ -214,9 +215,9 @@ def _acting_firm(request: Request) -> Any:
 def _all_firms(request: Request) -> bool:
     """Coordinators list across firms (or within one with ?firm=<id>)."""
     user: Any = request.user
+    asked = query.flag(request, "all_firms")
     if not getattr(user, "is_coordinator", False):
         return False
-    asked = request.query_params.get("all_firms", "").lower() in ("1", "true", "yes")
     return getattr(request, "firm", None) is None or asked
 
 
