@@ -91,6 +91,20 @@ def test_the_api_keeps_the_profile_and_refuses_bad_input_field_by_field(api, fir
     assert api.get("/api/v1/advisor/profile/").json()["channels"] == STARTUP["channels"]
 
 
+def test_a_multipart_body_without_a_named_part_is_refused_and_keeps_the_profile(api, firm):
+    assert api.put("/api/v1/advisor/profile/", STARTUP, format="json").status_code == 200
+    before = api.get("/api/v1/advisor/profile/").json()
+    boundary = "b0undary"
+
+    response = api.generic("PUT", "/api/v1/advisor/profile/",
+                           f"--{boundary}\r\n[]--{boundary}--\r\n".encode(),
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    assert response.status_code == 400
+    assert "no named part" in response.json()["error"]["message"]
+    assert api.get("/api/v1/advisor/profile/").json() == before
+
+
 def test_advice_shows_concentration_steps_and_what_an_open_pool_unlocks(api, firm, meta_pool):
     firm_profile_save(firm=firm, data=firm_profile_input_parse(STARTUP))
     firm.product_categories = ["home"]

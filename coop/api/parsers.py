@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from coop.inputs import InputError, check_text
 
@@ -46,3 +46,20 @@ class StrictJSONParser(JSONParser):
                 raise exceptions.ValidationError({name: [str(exc)]}) from None
         return data
 
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """Multipart form data that refuses a body in which no part has a name: Django's
+    parser skips such parts, and the request would go on as an empty form (a PUT would
+    replace everything with defaults)."""
+
+    def parse(self, stream: Any, media_type: str | None = None,
+              parser_context: Mapping[str, Any] | None = None) -> Any:
+        parsed = super().parse(stream, media_type, parser_context)
+        request = (parser_context or {}).get("request")
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if length and int(length) > 0 and not parsed.data and not parsed.files:
+            raise exceptions.ParseError(
+                "The multipart body holds no named part: send each field as a part with "
+                "Content-Disposition: form-data; name=\"...\".")
+        return parsed

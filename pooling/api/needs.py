@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from accounts.reference import ProductCategory
 from accounts.tenancy import IsCoordinator, IsFirmUser, IsFirmUserOrCoordinator
 from coop.api import query
 from coop.api.idempotency import idempotent
+from coop.api.parsers import StrictMultiPartParser
 from coop.api.views import ObjectApi, found, paginated, validated
 from coop.errors import ApplicationError
 from coop.inputs import StrictCharField, StrictDateField, StrictDecimalField, StrictIntegerField
@@ -299,7 +300,7 @@ class DemandImportApi(APIView):
     """Upload a CSV of shipping demands (multipart field `file`): all rows stored, or none."""
 
     permission_classes = [IsFirmUser]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [StrictMultiPartParser, FormParser]
 
     @extend_schema(
         request={"multipart/form-data": inline_serializer(
