@@ -47,7 +47,6 @@ class StrictJSONParser(JSONParser):
         return data
 
 
-
 class StrictMultiPartParser(MultiPartParser):
     """Multipart form data that refuses a body in which no part has a name: Django's
     parser skips such parts, and the request would go on as an empty form (a PUT would

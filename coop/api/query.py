@@ -7,6 +7,8 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from coop.inputs import InputError, integer
+
 _FLAG = serializers.BooleanField()
 
 
@@ -20,3 +22,19 @@ def flag(request: Request, name: str) -> bool:
     except serializers.ValidationError as exc:
         raise serializers.ValidationError(
             {name: ["Give true or false (or 1 or 0)."]}) from exc
+
+
+def whole(request: Request, name: str, *, minimum: int, maximum: int,
+          also: tuple[str, ...] = ()) -> int | str | None:
+    """A whole-number parameter within range, as `coop.inputs.integer` reads numbers;
+    None when absent, or the value itself when it is one of `also` (a word such as
+    "last")."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw in also:
+        return raw
+    try:
+        return integer(raw, label=name, minimum=minimum, maximum=maximum)
+    except InputError as exc:
+        raise serializers.ValidationError({name: [str(exc)]}) from exc
