@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from pooling.domain.proposals import PoolProposal
 from pooling.models import AdNeed, MatchingRun, Pool, PoolEvent, PoolMember, ShippingDemand
-from pooling.selectors.matching import open_unpooled
+from pooling.selectors.matching import (
+    MatchingScope,
+    ad_needs_open_unpooled,
+    demands_open_unpooled,
+    live_members_in,
+    open_unpooled,
+)
 from pooling.selectors.pools import pool_view_for_coordinator
 from pooling.services import matching as matching_service
 from pooling.services.matching import (
@@ -30,7 +36,7 @@ from tests.factories import (
     SeaRateCardFactory,
     ShippingDemandFactory,
 )
-from tests.factories_pools import two_lane_groups
+from tests.factories_pools import ads_pool, two_lane_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -450,6 +456,43 @@ def test_each_shard_reads_only_its_own_lane_groups(settings):
         assert [v["id"] for v in shard.inputs["rate_card_versions"]] == [cards[origin].pk]
     # and the run's inputs are their sum
     assert (run.inputs["demands"], run.inputs["rate_cards"], run.proposed_count) == (4, 2, 2)
+
+
+def test_a_shards_read_leaves_out_its_own_pooled_needs_and_looks_at_no_other_members():
+    # given a pool and an open demand on each of two origins' sea lanes, a pool on
+    # Shenzhen's air lane, and an ad pool and an open ad need on each of two programmes
+    def pool_on(origin: str, mode: str, members: int) -> Pool:
+        pool = PoolFactory(origin=origin, mode=mode)
+        for _ in range(members):
+            PoolMemberFactory(pool=pool, demand=ShippingDemandFactory(origin=origin, mode=mode))
+        return pool
+
+    sea_pools = {origin: pool_on(origin, "sea_lcl", 2) for origin in ("CNSZX", "VNSGN")}
+    air_pool = pool_on("CNSZX", "air", 1)
+    open_demands = {origin: ShippingDemandFactory(origin=origin) for origin in sea_pools}
+    ShippingDemandFactory(mode="air")
+    ad_pools = [ads_pool(members=2, reprice=False) for _ in range(2)]
+    open_needs = [AdNeedFactory(programme=pool.programme) for pool in ad_pools]
+    shenzhen_sea = MatchingScope(lanes=frozenset({("CNSZX", "sea")}),
+                                 programmes=frozenset({ad_pools[0].programme_id}))
+
+    # when Shenzhen's sea lanes and the first programme are read as one shard
+    demands = demands_open_unpooled(shenzhen_sea)
+    needs = ad_needs_open_unpooled(shenzhen_sea)
+
+    # then only its own open needs are read: its pooled ones and every other lane's or
+    # programme's needs are left out
+    assert [d.id for d in demands] == [open_demands["CNSZX"].pk]
+    assert [n.id for n in needs] == [open_needs[0].pk]
+    # and the read weighs them against the members of its own pools only: never those of
+    # another lane group (Saigon's sea pool, Shenzhen's air pool) or another programme
+    assert set(live_members_in("demand", shenzhen_sea).values_list("demand_id", flat=True)) == set(
+        sea_pools["CNSZX"].members.values_list("demand_id", flat=True))
+    assert set(live_members_in("ad_need", shenzhen_sea).values_list("ad_need_id", flat=True)) == set(
+        ad_pools[0].members.values_list("ad_need_id", flat=True))
+    # while a read of everything weighs every pool's
+    assert live_members_in("demand").count() == 2 + 2 + air_pool.members.count()
+    assert live_members_in("ad_need").count() == 4
 
 
 def test_shards_share_the_runs_search_budget_by_their_needs(settings):
