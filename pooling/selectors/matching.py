@@ -57,9 +57,8 @@ class MatchingScope:
     lanes: frozenset[Lane] | None = None
     programmes: frozenset[int] | None = None
 
-    def lane_filter(self, prefix: str = "") -> Q:
-        """Rows (demands, rate cards, capacity offers; pools with `prefix` "pool__") on
-        this scope's lane groups."""
+    def lane_filter(self) -> Q:
+        """Rows (demands, rate cards, capacity offers) on this scope's lane groups."""
         if self.lanes is None:
             return Q()
         if not self.lanes:
@@ -69,8 +68,7 @@ class MatchingScope:
         for origin, family in sorted(self.lanes):
             by_family[family].append(origin)
         for family, origins in by_family.items():
-            query |= Q(**{f"{prefix}origin__in": origins,
-                          f"{prefix}mode__in": sorted(family_modes(family))})
+            query |= Q(origin__in=origins, mode__in=sorted(family_modes(family)))
         return query
 
     def programme_filter(self, field: str = "programme_id") -> Q:
@@ -124,36 +122,20 @@ def _live_members() -> QuerySet[PoolMember]:
     )
 
 
-def open_unpooled(model: type[ShippingDemand] | type[AdNeed], link: str,
-                  scope: MatchingScope = ALL) -> QuerySet[Any]:
-    """Open demands or ad needs in no live pool; `link` is the pool member's field naming
-    them. With a `scope`, only the needs it reads are wanted (the caller filters them).
+def open_unpooled(model: type[ShippingDemand] | type[AdNeed], link: str) -> QuerySet[Any]:
+    """Open demands or ad needs in no live pool; `link` is the pool member's field naming them.
 
     NOT EXISTS, not NOT IN: PostgreSQL plans NOT IN over a subquery as a subplan, which
     without room in work_mem for all the members is searched once per need, so a run's
     later shards (reading while earlier ones have saved their members) would slow down
-    with the square of the market. NOT EXISTS is an anti-join whatever the statistics say.
-    Its other side is only the members of pools in the scope: a demand only ever joins a
-    pool of its own origin and mode family (`fit.demand_misfit`, and matching pools it on
-    its own lane group), an ad need one of its own programme. Without that, every shard
-    would hash the members of every pool saved so far, the earlier shards' of its own
-    run included, and a run's reads would grow with the square of the market again."""
-    pooled = live_members_in(link, scope).filter(**{link: OuterRef("pk")})
+    with the square of the market. NOT EXISTS is an anti-join whatever the statistics say."""
+    pooled = _live_members().filter(**{link: OuterRef("pk")})
     return model.objects.filter(status=model.Status.OPEN).filter(~Exists(pooled)).order_by()
-
-
-def live_members_in(link: str, scope: MatchingScope = ALL) -> QuerySet[PoolMember]:
-    """The live members holding a need (`link`: "demand" or "ad_need") in pools of the
-    scope: on its lane groups for demands, its programmes for ad needs."""
-    if link == "demand":
-        return _live_members().filter(scope.lane_filter("pool__"), demand__isnull=False)
-    return _live_members().filter(scope.programme_filter("pool__programme_id"),
-                                  ad_need__isnull=False)
 
 
 def demands_open_unpooled(scope: MatchingScope = ALL) -> list[DemandIn]:
     """Open shipping demands that are not a live member of any pool."""
-    rows = open_unpooled(ShippingDemand, "demand", scope).filter(scope.lane_filter()).values_list(
+    rows = open_unpooled(ShippingDemand, "demand").filter(scope.lane_filter()).values_list(
         *DEMAND_COLUMNS)
     return [demand_in_values(r) for r in rows.iterator(chunk_size=CHUNK)]
 
@@ -221,7 +203,7 @@ def programmes_active(
 
 def ad_needs_open_unpooled(scope: MatchingScope = ALL) -> list[AdNeedIn]:
     """Open ad needs that are not a live member of any pool, with their exclusions."""
-    needs = open_unpooled(AdNeed, "ad_need", scope).filter(scope.programme_filter()).values_list(
+    needs = open_unpooled(AdNeed, "ad_need").filter(scope.programme_filter()).values_list(
         *AD_NEED_COLUMNS)
     through = AdNeed.excluded_firms.through
     excluded: dict[int, set[int]] = defaultdict(set)
