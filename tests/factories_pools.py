@@ -32,10 +32,12 @@ def firm_with_user(**kwargs: Any) -> Any:
 def logistics_pool(*, firms: list[Any] | None = None, members: int = 3,
                    status: str = PoolMember.Status.INVITED, reprice: bool = True,
                    **pool_kwargs: Any) -> Pool:
-    """A sea LCL pool CNSZX→USLAX with members of 8 CBM each, priced by the tariff engine."""
+    """A sea LCL pool CNSZX→USLAX with members of 8 CBM each, priced by the tariff engine;
+    the members' demands ship on the pool's lane and mode."""
     pool = PoolFactory(**pool_kwargs)
+    lane = {"origin": pool.origin, "destination": pool.destination, "mode": pool.mode}
     for firm in firms or [firm_with_user() for _ in range(members)]:
-        PoolMemberFactory(pool=pool, demand=ShippingDemandFactory(firm=firm), firm=firm,
+        PoolMemberFactory(pool=pool, demand=ShippingDemandFactory(firm=firm, **lane), firm=firm,
                           status=status)
     if reprice:
         from pooling.services.pools import pool_reprice

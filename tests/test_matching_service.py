@@ -35,7 +35,7 @@ from tests.factories import (
     SeaRateCardFactory,
     ShippingDemandFactory,
 )
-from tests.factories_pools import ads_pool, two_lane_groups
+from tests.factories_pools import ads_pool, logistics_pool, two_lane_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -460,14 +460,9 @@ def test_each_shard_reads_only_its_own_lane_groups(settings):
 def test_a_shards_read_leaves_out_its_pooled_needs_and_other_shards_needs():
     # given a pool and an open demand on each of two origins' sea lanes, a pool on
     # Shenzhen's air lane, and an ad pool and an open ad need on each of two programmes
-    def pool_on(origin: str, mode: str, members: int) -> Pool:
-        pool = PoolFactory(origin=origin, mode=mode)
-        for _ in range(members):
-            PoolMemberFactory(pool=pool, demand=ShippingDemandFactory(origin=origin, mode=mode))
-        return pool
-
-    sea_pools = {origin: pool_on(origin, "sea_lcl", 2) for origin in ("CNSZX", "VNSGN")}
-    pool_on("CNSZX", "air", 1)
+    sea_pools = {origin: logistics_pool(origin=origin, members=2, reprice=False)
+                 for origin in ("CNSZX", "VNSGN")}
+    logistics_pool(mode="air", members=1, reprice=False)
     open_demands = {origin: ShippingDemandFactory(origin=origin) for origin in sea_pools}
     ShippingDemandFactory(mode="air")
     ad_pools = [ads_pool(members=2, reprice=False) for _ in range(2)]
